@@ -1,0 +1,191 @@
+// Command async_server ports async_server.py: an HTTP/1.0 server whose every
+// handler runs on one goroutine, the loop, as the Python's ran on one thread
+// in asyncore.loop().
+//
+// asyncore waited for sockets to become readable and called handle_accept or
+// handle_read for each. Go has no such call; the loop gets the same events
+// from channels instead. Small goroutines do only the blocking work (one
+// accepts, one per connection reads and writes) and report to the loop,
+// which owns every connection's state, parses, and decides what to send.
+// Nothing is shared, so nothing is locked.
+//
+// Usage: async_server [-root DIR] [-bind HOST] [-timeout D] [port]
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"log"
+	"net"
+	"time"
+
+	"progjar/httpserver"
+)
+
+func main() { httpserver.Main("async_server", run) }
+
+// run mirrors main() in async_server.py: read the port (default 8887),
+// start the Server, run the loop.
+func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
+	fs := flag.NewFlagSet("async_server", flag.ContinueOnError)
+	root := fs.String("root", ".", "document root: the directory whose files are served")
+	bind := fs.String("bind", "", "address to listen on (empty: all, as in the Python)")
+	timeout := fs.Duration("timeout", 10*time.Second, "drop a client that sends or reads nothing for this long")
+	port, err := httpserver.ParseArgs(fs, args, stderr, 8887)
+	if err != nil {
+		return err
+	}
+	hs, err := httpserver.New(*root)
+	if err != nil {
+		return err
+	}
+	ln, err := httpserver.Listen(*bind, port)
+	if err != nil {
+		return err
+	}
+	logger := log.New(stderr, "", log.LstdFlags)
+	logger.Printf("running on port %d, serving %s", ln.Addr().(*net.TCPAddr).Port, hs.Root())
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	s := &server{http: hs, log: logger, timeout: *timeout, events: make(chan event, 128)}
+	return s.loop(ctx, ln)
+}
+
+// server mirrors class Server in async_server.py, with the loop that
+// asyncore.loop() was.
+type server struct {
+	http    *httpserver.Server
+	log     *log.Logger
+	timeout time.Duration
+	events  chan event // every goroutine reports here; only the loop receives
+}
+
+// event is one thing that happened, for the loop to handle.
+type event struct {
+	conn   net.Conn // accepted: a new connection (handle_accept)
+	client *client  // which connection the rest is about
+	data   []byte   // read: bytes received (handle_read); valid until the loop answers
+	err    error    // read: why reading stopped; accept: why accepting stopped
+	closed bool     // the connection's goroutine has finished
+}
+
+// client mirrors ProcessTheClient in async_server.py: the loop's record of
+// one connection. Only the loop touches rcv.
+type client struct {
+	conn  net.Conn
+	rcv   []byte      // Fix: one buffer per connection; the Python shared one global rcv among all
+	reply chan action // the loop's answer to each read event
+}
+
+// action is what the loop tells a connection's goroutine after a read.
+type action struct {
+	more   bool   // keep reading
+	send   []byte // otherwise: write this (if any), then close
+	linger bool   // the client may still be sending: see httpserver.WriteAndClose
+}
+
+// loop is asyncore.loop(): it runs until ctx is done and every connection
+// has finished (or was cut off Grace after ctx ended). It returns an error
+// only if accepting failed for another reason than the stop.
+func (s *server) loop(ctx context.Context, ln net.Listener) error {
+	var acceptErr error
+	go s.accept(ln)
+	clients := make(map[*client]bool)
+	accepting := true
+	stopping := ctx.Done()
+	var cutoff <-chan time.Time
+	for accepting || len(clients) > 0 {
+		select {
+		case <-stopping:
+			stopping = nil
+			ln.Close() // NOTE: the accept goroutine reports how it ended.
+			cutoff = time.After(httpserver.Grace)
+		case <-cutoff:
+			for c := range clients {
+				c.conn.Close() // its goroutine then reports closed
+			}
+		case ev := <-s.events:
+			switch {
+			case ev.conn != nil:
+				c := s.handleAccept(ev.conn)
+				clients[c] = true
+			case ev.client == nil: // the accept goroutine ended
+				accepting = false
+				if stopping != nil {
+					acceptErr = ev.err
+				}
+			case ev.closed:
+				delete(clients, ev.client)
+			default:
+				ev.client.reply <- s.handleRead(ev.client, ev.data, ev.err)
+			}
+		}
+	}
+	return acceptErr
+}
+
+// handleAccept mirrors Server.handle_accept: log the client and make its
+// ProcessTheClient.
+func (s *server) handleAccept(conn net.Conn) *client {
+	s.log.Printf("connection from %s", conn.RemoteAddr())
+	c := &client{conn: conn, reply: make(chan action, 1)}
+	go c.serve(s.events, s.timeout)
+	return c
+}
+
+// handleRead mirrors ProcessTheClient.handle_read: add what arrived to the
+// connection's buffer and, once the request is whole, answer it.
+func (s *server) handleRead(c *client, data []byte, err error) action {
+	c.rcv = append(c.rcv, data...)
+	n, ferr := httpserver.Complete(c.rcv)
+	switch {
+	case ferr != nil:
+		return action{send: s.http.Reject(ferr), linger: true}
+	case n > 0:
+		// Fix: the Python appended "\r\n\r\n" after the body, four bytes
+		// that Content-Length did not count. The response is sent as is.
+		return action{send: s.http.Process(c.rcv[:n]), linger: n < len(c.rcv)}
+	case err != nil: // gone or timed out before the request was whole
+		if !httpserver.Quiet(err) {
+			s.log.Printf("%s: %v", c.conn.RemoteAddr(), err)
+		}
+		return action{}
+	}
+	return action{more: true}
+}
+
+// accept reports each new connection to the loop, and the end of accepting.
+func (s *server) accept(ln net.Listener) {
+	for {
+		conn, err := httpserver.Accept(ln, s.log)
+		if err != nil {
+			s.events <- event{err: err}
+			return
+		}
+		s.events <- event{conn: conn}
+	}
+}
+
+// serve is the connection's goroutine: it reads, hands each piece to the
+// loop and does what the loop answers. It owns no request state.
+func (c *client) serve(events chan<- event, timeout time.Duration) {
+	defer func() { events <- event{client: c, closed: true} }()
+	buf := make([]byte, 1024) // recv(1024), as in the Python
+	for {
+		var n int
+		err := c.conn.SetReadDeadline(time.Now().Add(timeout))
+		if err == nil {
+			n, err = c.conn.Read(buf)
+		}
+		events <- event{client: c, data: buf[:n], err: err}
+		a := <-c.reply // the loop is done with buf once it answers
+		if a.more {
+			continue
+		}
+		// NOTE: a failed write means the client left; nobody is left to tell.
+		_ = httpserver.WriteAndClose(c.conn, a.send, a.linger, timeout)
+		return
+	}
+}

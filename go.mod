@@ -1,0 +1,3 @@
+module progjar
+
+go 1.22

@@ -1,0 +1,173 @@
+package progtest
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"progjar/httpserver"
+)
+
+// ArgCase is a command line and the error it must give ("" for none).
+type ArgCase struct {
+	Name string
+	Args []string
+	Want string // part of the error message
+}
+
+// Args runs a program with each bad command line and checks the error: one
+// clear line, no panic, nothing started. The port-in-use case is added.
+func Args(t *testing.T, run httpserver.RunFunc, cases ...ArgCase) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, port, _ := net.SplitHostPort(busy.Addr().String())
+	cases = append([]ArgCase{
+		{"not a number", []string{"abc"}, `port "abc" is not a number`},
+		{"out of range", []string{"70000"}, "from 0 to 65535"},
+		{"negative", []string{"--", "-1"}, "from 0 to 65535"},
+		{"unknown flag", []string{"-nope"}, "flag provided but not defined: -nope"},
+		{"two ports", []string{"1", "2"}, "too many arguments"},
+		{"port in use", []string{"-bind", "127.0.0.1", port}, "port " + port + " is already in use"},
+	}, cases...)
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			var log syncBuffer
+			ctx, cancel := contextWithTimeout()
+			defer cancel()
+			err := run(ctx, tc.Args, &log, func(net.Addr) { t.Error("started") })
+			if err == nil || !strings.Contains(err.Error(), tc.Want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.Want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error is more than one line: %q", err)
+			}
+		})
+	}
+	t.Run("help", func(t *testing.T) {
+		var log syncBuffer
+		ctx, cancel := contextWithTimeout()
+		defer cancel()
+		err := run(ctx, []string{"-h"}, &log, nil)
+		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(log.String(), "usage:") {
+			t.Errorf("-h: %v, printed %q", err, log.String())
+		}
+	})
+}
+
+// Robustness checks what a server must survive: stalled and vanishing
+// clients, and a stop while a request is in flight. The server must have
+// been started with -timeout 500ms.
+func Robustness(t *testing.T, run httpserver.RunFunc) {
+	t.Run("stalled clients are dropped and delay nobody", func(t *testing.T) {
+		p := Start(t, run, "-root", DocRoot(t), "-timeout", "500ms")
+		var stalled []*net.TCPConn
+		for range 50 {
+			c := Dial(t, p.Addr)
+			if _, err := io.WriteString(c, "GET /notes.txt HT"); err != nil {
+				t.Fatal(err)
+			}
+			stalled = append(stalled, c)
+		}
+		raw := Exchange(t, p.Addr, "GET /notes.txt HTTP/1.0\r\n\r\n")
+		if resp, _ := Parse(t, raw, false); resp.StatusCode != 200 {
+			t.Errorf("normal request beside stalled ones: %d", resp.StatusCode)
+		}
+		for _, c := range stalled {
+			if b, err := io.ReadAll(c); err != nil || len(b) > 0 {
+				t.Fatalf("stalled client: %q, %v; want the server to close it", b, err)
+			}
+		}
+	})
+	t.Run("no goroutine left after many clients", func(t *testing.T) {
+		p := Start(t, run, "-root", DocRoot(t), "-timeout", "500ms")
+		base := runtime.NumGoroutine()
+		var wg sync.WaitGroup
+		for i := range 60 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c, err := net.DialTimeout("tcp", p.Addr, Timeout)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer c.Close()
+				if err := c.SetDeadline(time.Now().Add(Timeout)); err != nil {
+					t.Error(err)
+					return
+				}
+				switch i % 3 {
+				case 0: // normal
+					_, err = io.WriteString(c, "GET / HTTP/1.0\r\n\r\n")
+				case 1: // stalled, left to time out
+					_, err = io.WriteString(c, "GET / HTTP/1.0\r\n")
+				case 2: // gone mid-request, with a reset
+					_, err = io.WriteString(c, "GET / HTT")
+					c.(*net.TCPConn).SetLinger(0) // NOTE: only makes Close send a reset.
+					return
+				}
+				if err == nil {
+					_, err = io.ReadAll(c)
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		Settle(t, base)
+		if strings.Count(p.Log(), "\n") > 62 {
+			t.Errorf("clients going away were logged as errors:\n%s", p.Log())
+		}
+	})
+	t.Run("stop lets a request in flight finish", func(t *testing.T) {
+		p := Start(t, run, "-root", DocRoot(t))
+		c := Dial(t, p.Addr)
+		if _, err := io.WriteString(c, "GET /notes.txt HTTP/1.0\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		p.WaitLog(t, "connection from", 1)
+		stopped := make(chan error, 1)
+		go func() { stopped <- p.Stop() }()
+		// New clients are refused once the listener is closed.
+		deadline := time.Now().Add(Timeout)
+		for {
+			nc, err := net.DialTimeout("tcp", p.Addr, time.Second)
+			if err != nil {
+				break
+			}
+			nc.Close()
+			if time.Now().After(deadline) {
+				t.Fatal("still accepting after stop")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if _, err := io.WriteString(c, "\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := io.ReadAll(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, _ := Parse(t, raw, false); resp.StatusCode != 200 {
+			t.Errorf("in-flight request got %d", resp.StatusCode)
+		}
+		if err := <-stopped; err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+}
+
+func contextWithTimeout() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), Timeout)
+}

@@ -1,0 +1,210 @@
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// This file holds what the three programs share around the sockets: the
+// command line, the listening socket, the accept loop and a clean stop.
+
+// Grace is how long a stopping program lets in-flight connections finish.
+const Grace = 5 * time.Second
+
+// RunFunc is a program's body: it serves until ctx is done, logging to
+// stderr, and calls ready (when not nil) with the address it listens on.
+// Tests call it directly to start and stop a program.
+type RunFunc func(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error
+
+// Main runs a program until Ctrl-C or SIGTERM, then exits 0. An error is
+// printed as one line, and the program exits 2 for a bad command line, 1
+// otherwise.
+func Main(name string, run RunFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stderr, nil)
+	stop()
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		os.Exit(0)
+	case errors.As(err, new(*UsageError)):
+		fmt.Fprintf(os.Stderr, "%s: %v (see %s -h)\n", name, err, name)
+		os.Exit(2)
+	default:
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+// UsageError is a mistake on the command line.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// ParseArgs parses fs's flags and then the optional port, as the Python
+// read sys.argv[1]. Fix: the Python silently fell back to its default port
+// when the argument was not a number; here that is an error.
+func ParseArgs(fs *flag.FlagSet, args []string, stderr io.Writer, defaultPort int) (int, error) {
+	fs.SetOutput(io.Discard) // errors are returned as one line, not a usage dump
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "usage: %s [flags] [port]   (default port %d)\n", fs.Name(), defaultPort)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+			return 0, err
+		}
+		return 0, &UsageError{Msg: err.Error()}
+	}
+	switch fs.NArg() {
+	case 0:
+		return defaultPort, nil
+	case 1:
+		p, err := strconv.Atoi(fs.Arg(0))
+		if err != nil || p < 0 || p > 65535 {
+			return 0, &UsageError{Msg: fmt.Sprintf("port %q is not a number from 0 to 65535", fs.Arg(0))}
+		}
+		return p, nil
+	}
+	return 0, &UsageError{Msg: fmt.Sprintf("too many arguments: %q (flags go before the port)", fs.Args())}
+}
+
+// Listen opens the listening socket on host:port and says plainly why when
+// it cannot. Fix: the Python asked for a backlog of 5 (1 in the thread
+// server), which drops connections under load; Go asks for the system's
+// maximum (net.core.somaxconn).
+func Listen(host string, port int) (net.Listener, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("port %d is already in use: another program listens on it, or an outgoing "+
+			"connection holds it for a moment (ports from 32768 up are also handed out to outgoing "+
+			"connections); see: ss -tanp 'sport = :%d'", port, port)
+	case errors.Is(err, syscall.EACCES):
+		return nil, fmt.Errorf("not allowed to listen on port %d (ports below 1024 need root)", port)
+	case err != nil:
+		return nil, err
+	}
+	return ln, nil
+}
+
+// Accept waits for the next connection. A temporary failure, such as
+// running out of file descriptors, is retried after a pause that starts at
+// 5 ms and doubles up to 1 s (as net/http does), logged once per burst, so
+// the loop never spins. It returns an error only when ln is closed or broken.
+func Accept(ln net.Listener, logger *log.Logger) (net.Conn, error) {
+	var delay time.Duration
+	for {
+		c, err := ln.Accept()
+		if err == nil {
+			return c, nil
+		}
+		if errors.Is(err, net.ErrClosed) || !retryable(err) {
+			return nil, err
+		}
+		if delay == 0 {
+			delay = 5 * time.Millisecond
+			logger.Printf("accept: %v; retrying with backoff", err)
+		} else {
+			delay = min(2*delay, time.Second)
+		}
+		time.Sleep(delay)
+	}
+}
+
+// retryable reports whether an accept error may pass by itself.
+func retryable(err error) bool {
+	for _, e := range []error{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM,
+		syscall.ECONNABORTED, syscall.EINTR, syscall.EAGAIN, syscall.EPROTO, syscall.EPERM} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// Serve runs handle in a goroutine of its own for each connection accepted
+// on ln, until ctx is done. Then it closes ln, lets the handlers finish for
+// up to Grace, cancels the context they were given (a handler closes its
+// connections when that happens) and returns once every handler has.
+func Serve(ctx context.Context, ln net.Listener, logger *log.Logger, handle func(context.Context, net.Conn)) {
+	force, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stopped := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stopped()
+
+	var wg sync.WaitGroup
+	for {
+		c, err := Accept(ln, logger)
+		if err != nil {
+			if ctx.Err() == nil {
+				logger.Printf("accept: %v; no longer accepting", err)
+			}
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			handle(force, c)
+		}()
+	}
+	ln.Close() // NOTE: the error only repeats why accepting ended.
+
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(Grace):
+		cancel()
+		<-done
+	}
+}
+
+// WriteAndClose sends a whole response and closes the connection. With
+// linger, used for error answers sent before the client finished sending,
+// it first closes only the sending half and reads what the client still
+// sends, briefly: closing with unread bytes would make the kernel reset the
+// connection, and the client could lose the answer.
+func WriteAndClose(c net.Conn, resp []byte, linger bool, timeout time.Duration) error {
+	defer c.Close() // NOTE: nothing is left to do with a close error.
+	if err := c.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
+		return err
+	}
+	if len(resp) > 0 {
+		if _, err := c.Write(resp); err != nil {
+			return err
+		}
+	}
+	if tc, ok := c.(*net.TCPConn); ok && linger {
+		if err := tc.CloseWrite(); err != nil {
+			return err
+		}
+		if err := tc.SetReadDeadline(time.Now().Add(time.Second)); err != nil {
+			return err
+		}
+		_, err := io.CopyN(io.Discard, tc, 256<<10)
+		if errors.Is(err, io.EOF) || errors.Is(err, os.ErrDeadlineExceeded) {
+			err = nil
+		}
+		return err
+	}
+	return nil
+}
+
+// Quiet reports whether a connection error is just the client going away
+// or timing out: those are normal and not worth a log line each.
+func Quiet(err error) bool {
+	return err == nil || errors.Is(err, io.EOF) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
+}

@@ -1,0 +1,205 @@
+// Command lb ports lb.py: a TCP load balancer that joins each client
+// connection to a new connection to the next backend in turn (round robin)
+// and copies bytes both ways until both sides are done.
+//
+// Usage: lb [-backends host:port,...] [-bind HOST] [-dial-timeout D] [-idle D] [port]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"progjar/httpserver"
+)
+
+// defaultBackends is the list in BackendList.__init__ in lb.py.
+const defaultBackends = "127.0.0.1:9002,127.0.0.1:9003,127.0.0.1:9004,127.0.0.1:9005"
+
+func main() { httpserver.Main("lb", run) }
+
+// run mirrors main() in lb.py: read the port (default 44444), start the
+// Server and serve until ctx is done.
+func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
+	fs := flag.NewFlagSet("lb", flag.ContinueOnError)
+	list := fs.String("backends", defaultBackends, "comma-separated host:port of each backend, in round-robin order")
+	bind := fs.String("bind", "", "address to listen on (empty: all, as in the Python)")
+	dialTimeout := fs.Duration("dial-timeout", 2*time.Second, "give up on a backend that has not answered a connect in this long")
+	idle := fs.Duration("idle", time.Minute, "close a joined pair of connections when neither side sent anything for this long")
+	retry := fs.Duration("retry", 2*time.Second, "after a backend refused a connection, try the others first for this long")
+	port, err := httpserver.ParseArgs(fs, args, stderr, 44444)
+	if err != nil {
+		return err
+	}
+	backends, err := NewBackendList(*list)
+	if err != nil {
+		return &httpserver.UsageError{Msg: "-backends: " + err.Error()}
+	}
+	ln, err := httpserver.Listen(*bind, port)
+	if err != nil {
+		return err
+	}
+	logger := log.New(stderr, "", log.LstdFlags)
+	logger.Printf("load balancer running on port %d, backends %s", ln.Addr().(*net.TCPAddr).Port, *list)
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	s := &server{backends: backends, log: logger, dial: net.Dialer{Timeout: *dialTimeout}, idle: *idle, retry: *retry}
+	// Serve is the asyncore loop's handle_accept: a goroutine per client.
+	httpserver.Serve(ctx, ln, logger, s.handle)
+	return nil
+}
+
+// BackendList mirrors class BackendList in lb.py.
+type BackendList struct {
+	servers []*backend
+	current atomic.Uint64 // the next turn; atomic, as every client's goroutine takes turns
+}
+
+// backend is one (host, port) of the list, with what the lb has seen of it.
+type backend struct {
+	addr      string
+	downUntil atomic.Int64 // Unix nanoseconds: tried last until then, after a failed connect
+}
+
+// NewBackendList mirrors BackendList.__init__, from "host:port,host:port,...".
+func NewBackendList(list string) (*BackendList, error) {
+	b := &BackendList{}
+	for _, addr := range strings.Split(list, ",") {
+		addr = strings.TrimSpace(addr)
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not host:port", addr)
+		}
+		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 || host == "" {
+			return nil, fmt.Errorf("%q is not host:port with a port from 1 to 65535", addr)
+		}
+		b.servers = append(b.servers, &backend{addr: addr})
+	}
+	return b, nil
+}
+
+// GetServer mirrors BackendList.getserver: it takes the next turn of the
+// round robin. It returns every backend in the order one client should try
+// them: first the one whose turn it is, then the ones after it, each once;
+// the ones that failed within the retry time come last.
+func (b *BackendList) GetServer(now time.Time) []*backend {
+	n := uint64(len(b.servers))
+	turn := b.current.Add(1) - 1
+	order := make([]*backend, 0, n)
+	var down []*backend
+	for i := range n {
+		s := b.servers[(turn+i)%n]
+		if s.downUntil.Load() > now.UnixNano() {
+			down = append(down, s)
+		} else {
+			order = append(order, s)
+		}
+	}
+	return append(order, down...)
+}
+
+// server mirrors class Server in lb.py.
+type server struct {
+	backends *BackendList
+	log      *log.Logger
+	dial     net.Dialer
+	idle     time.Duration
+	retry    time.Duration
+}
+
+// handle mirrors Server.handle_accept in lb.py and the Backend and
+// ProcessTheClient it creates: connect to a backend, then copy both ways.
+// It is cut off when stop is done.
+func (s *server) handle(stop context.Context, client net.Conn) {
+	defer client.Close() // NOTE: the pair is finished either way.
+	be, addr := s.connect(stop)
+	if be == nil {
+		s.log.Printf("connection from %s: no backend accepted it; closing", client.RemoteAddr())
+		return
+	}
+	defer be.Close()
+	s.log.Printf("connection from %s forwarded to %s", client.RemoteAddr(), addr)
+	defer context.AfterFunc(stop, func() { client.Close(); be.Close() })()
+	s.pipe(client, be)
+}
+
+// connect opens a connection to the backend whose turn it is.
+// Fix: lb.py connected to its choice blindly, and when that backend was
+// down the client got nothing. Here the next one is tried, each at most
+// once, and a backend that failed is tried last for a while.
+func (s *server) connect(stop context.Context) (net.Conn, string) {
+	for _, b := range s.backends.GetServer(time.Now()) {
+		c, err := s.dial.DialContext(stop, "tcp", b.addr)
+		if err == nil {
+			b.downUntil.Store(0)
+			return c, b.addr
+		}
+		if stop.Err() != nil {
+			return nil, ""
+		}
+		// Log once when a backend goes down, not once per client.
+		until := time.Now().Add(s.retry).UnixNano()
+		if old := b.downUntil.Swap(until); old < time.Now().UnixNano() {
+			s.log.Printf("backend %s: %v; trying the others first for %v", b.addr, err, s.retry)
+		}
+	}
+	return nil, ""
+}
+
+// pipe mirrors the two handle_read methods of lb.py, Backend's (backend to
+// client) and ProcessTheClient's (client to backend), each a goroutine
+// here. Each direction runs until its sender is done and then passes the end
+// on (half-close), so neither is cut short; lb.py closed both sides as soon
+// as the backend closed.
+func (s *server) pipe(client, be net.Conn) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.copyHalf(be, client)
+	}()
+	s.copyHalf(client, be)
+	<-done
+}
+
+// copyHalf copies src to dst until src ends, then closes dst's sending
+// half. On an error, or when nothing moved for the idle time, it closes
+// both connections, which ends the other direction too.
+func (s *server) copyHalf(dst, src net.Conn) {
+	buf := make([]byte, 8192) // recv(8192), as in lb.py
+	for {
+		err := src.SetReadDeadline(time.Now().Add(s.idle))
+		var n int
+		if err == nil {
+			n, err = src.Read(buf)
+		}
+		if n > 0 {
+			if werr := dst.SetWriteDeadline(time.Now().Add(s.idle)); werr != nil {
+				err = werr
+			} else if _, werr := dst.Write(buf[:n]); werr != nil {
+				err = werr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			if tc, ok := dst.(*net.TCPConn); ok && tc.CloseWrite() == nil {
+				return
+			}
+		}
+		if err != nil {
+			if !httpserver.Quiet(err) {
+				s.log.Printf("%s -> %s: %v", src.RemoteAddr(), dst.RemoteAddr(), err)
+			}
+			src.Close() // NOTE: closing only to stop both directions.
+			dst.Close()
+			return
+		}
+	}
+}
