@@ -59,6 +59,10 @@ type Server struct {
 // New returns a Server for the files directly inside root, as
 // HttpServer() served those of the current directory.
 func New(root string) (*Server, error) {
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
 	fi, err := os.Stat(root)
 	if err != nil {
 		return nil, err

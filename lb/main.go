@@ -124,6 +124,9 @@ func (s *server) handle(stop context.Context, client net.Conn) {
 	be, addr := s.connect(stop)
 	if be == nil {
 		s.log.Printf("connection from %s: no backend accepted it; closing", client.RemoteAddr())
+		// Close gently (FIN, then read what the client still sends), so
+		// the client sees the end of the connection and not a reset.
+		_ = httpserver.WriteAndClose(client, nil, true, s.dial.Timeout) // NOTE: nothing more to do on failure.
 		return
 	}
 	defer be.Close()

@@ -1,0 +1,303 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"progjar/httpserver"
+	"progjar/httpserver/progtest"
+)
+
+func TestMain(m *testing.M) { progtest.Main(m) }
+
+// backends starts n in-process backends on 127.0.0.1:0, each running
+// handle(id, conn) for every connection, and stops them (waiting for every
+// handler) at the end of the test. It returns their addresses and listeners.
+func backends(t *testing.T, n int, handle func(id int, c net.Conn)) ([]string, []net.Listener) {
+	var addrs []string
+	var lns []net.Listener
+	var wg sync.WaitGroup
+	for id := range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs, lns = append(addrs, ln.Addr().String()), append(lns, ln)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer c.Close()
+					if err := c.SetDeadline(time.Now().Add(progtest.Timeout)); err == nil {
+						handle(id, c)
+					}
+				}()
+			}
+		}()
+	}
+	t.Cleanup(func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		wg.Wait()
+	})
+	return addrs, lns
+}
+
+// whoAmI answers any request with the backend's number.
+func whoAmI(id int, c net.Conn) {
+	buf := make([]byte, 4096)
+	var rcv []byte
+	for !bytes.Contains(rcv, []byte("\r\n\r\n")) {
+		n, err := c.Read(buf)
+		rcv = append(rcv, buf[:n]...)
+		if err != nil {
+			return
+		}
+	}
+	fmt.Fprintf(c, "HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n%d", id)
+}
+
+// echo sends back everything it receives once the client has finished
+// sending (half-closed), then closes.
+func echo(_ int, c net.Conn) {
+	b, err := io.ReadAll(c)
+	if err == nil {
+		c.Write(b) // NOTE: the test checks what arrives.
+	}
+}
+
+func startLB(t *testing.T, addrs []string, flags ...string) *progtest.Program {
+	return progtest.Start(t, run, append([]string{"-backends", strings.Join(addrs, ",")}, flags...)...)
+}
+
+// TestRoundRobin: step 5 of the assignment. Sequential requests reach the
+// backends 0, 1, 2, 3, 0, ... and the log names each in turn.
+func TestRoundRobin(t *testing.T) {
+	addrs, _ := backends(t, 4, whoAmI)
+	p := startLB(t, addrs)
+	for i := range 10 {
+		raw := progtest.Exchange(t, p.Addr, "GET / HTTP/1.0\r\n\r\n")
+		if _, body := progtest.Parse(t, raw, false); string(body) != fmt.Sprint(i%4) {
+			t.Errorf("request %d went to backend %s, want %d", i, body, i%4)
+		}
+	}
+	var got []string
+	for _, line := range strings.Split(p.Log(), "\n") {
+		if _, to, ok := strings.Cut(line, " forwarded to "); ok {
+			got = append(got, to)
+		}
+	}
+	for i, to := range got {
+		if to != addrs[i%4] {
+			t.Errorf("log line %d: forwarded to %s, want %s", i, to, addrs[i%4])
+		}
+	}
+	if len(got) != 10 {
+		t.Errorf("%d log lines name a backend, want 10:\n%s", len(got), p.Log())
+	}
+}
+
+// TestGetServer: the order in which one client tries the backends.
+func TestGetServer(t *testing.T) {
+	b, err := NewBackendList("a:1,b:2,c:3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	b.servers[1].downUntil.Store(now.Add(time.Second).UnixNano())
+	tests := []string{"a:1 c:3 b:2", "c:3 a:1 b:2", "c:3 a:1 b:2", "a:1 c:3 b:2"}
+	for i, want := range tests {
+		var got []string
+		for _, s := range b.GetServer(now) {
+			got = append(got, s.addr)
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("turn %d: %v, want %s", i, got, want)
+		}
+	}
+}
+
+// TestLargeBothWays: 4 MiB each way, with half-close passed on, byte for byte.
+func TestLargeBothWays(t *testing.T) {
+	addrs, _ := backends(t, 1, echo)
+	p := startLB(t, addrs)
+	data := make([]byte, 4<<20)
+	if _, err := rand.Read(data); err != nil {
+		t.Fatal(err)
+	}
+	c := progtest.Dial(t, p.Addr)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Write(data)
+		if err == nil {
+			err = c.CloseWrite()
+		}
+		errc <- err
+	}()
+	got, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Errorf("got %d bytes back, want the %d sent", len(got), len(data))
+	}
+}
+
+// TestBackendDown: Python: lb.py sent the client to a dead backend and the
+// client got nothing. Here every request is answered, by the others, and
+// the failure is logged once.
+func TestBackendDown(t *testing.T) {
+	addrs, lns := backends(t, 4, whoAmI)
+	lns[1].Close()
+	p := startLB(t, addrs)
+	want := []string{"0", "2", "2", "3", "0", "2", "2", "3"}
+	for i, w := range want {
+		raw := progtest.Exchange(t, p.Addr, "GET / HTTP/1.0\r\n\r\n")
+		if resp, body := progtest.Parse(t, raw, false); resp.StatusCode != 200 || string(body) != w {
+			t.Errorf("request %d: %d from backend %s, want backend %s", i, resp.StatusCode, body, w)
+		}
+	}
+	if n := strings.Count(p.Log(), "backend "+addrs[1]+":"); n != 1 {
+		t.Errorf("the dead backend was logged %d times, want once:\n%s", n, p.Log())
+	}
+}
+
+// TestAllDown: the client is closed at once, with a log line.
+func TestAllDown(t *testing.T) {
+	addrs, lns := backends(t, 2, whoAmI)
+	for _, ln := range lns {
+		ln.Close()
+	}
+	p := startLB(t, addrs)
+	if raw := progtest.Exchange(t, p.Addr, "GET / HTTP/1.0\r\n\r\n"); len(raw) != 0 {
+		t.Errorf("got %q, want the connection closed", raw)
+	}
+	p.WaitLog(t, "no backend accepted it", 1)
+}
+
+// TestIdle: a pair where neither side sends is closed after -idle.
+func TestIdle(t *testing.T) {
+	addrs, _ := backends(t, 1, func(_ int, c net.Conn) { io.Copy(io.Discard, c) })
+	p := startLB(t, addrs, "-idle", "300ms")
+	c := progtest.Dial(t, p.Addr)
+	if b, err := io.ReadAll(c); err != nil || len(b) > 0 {
+		t.Errorf("got %q, %v; want the lb to close the idle pair", b, err)
+	}
+}
+
+// TestHTTPThroughLB: the shared table of raw requests, through the lb to
+// four real HTTP backends: the lb passes every answer through unchanged.
+func TestHTTPThroughLB(t *testing.T) {
+	hs, err := httpserver.New(progtest.DocRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, _ := backends(t, 4, func(_ int, c net.Conn) { miniServer(hs, c) })
+	p := startLB(t, addrs)
+	progtest.Conformance(t, p.Addr)
+}
+
+// miniServer answers one request with the shared HTTP package.
+func miniServer(hs *httpserver.Server, c net.Conn) {
+	var rcv []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := c.Read(buf)
+		rcv = append(rcv, buf[:n]...)
+		if size, ferr := httpserver.Complete(rcv); ferr != nil {
+			httpserver.WriteAndClose(c, hs.Reject(ferr), true, time.Second) // NOTE: the test reads it.
+			return
+		} else if size > 0 {
+			httpserver.WriteAndClose(c, hs.Process(rcv[:size]), size < len(rcv), time.Second) // NOTE: likewise.
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// TestStopInFlight: a stop lets an exchange in progress finish.
+func TestStopInFlight(t *testing.T) {
+	addrs, _ := backends(t, 1, echo)
+	p := startLB(t, addrs)
+	c := progtest.Dial(t, p.Addr)
+	if _, err := io.WriteString(c, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	p.WaitLog(t, "forwarded to", 1)
+	stopped := make(chan error, 1)
+	go func() { stopped <- p.Stop() }()
+	time.Sleep(100 * time.Millisecond)
+	if _, err := io.WriteString(c, " world"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := io.ReadAll(c); err != nil || string(b) != "hello world" {
+		t.Errorf("got %q, %v", b, err)
+	}
+	if err := <-stopped; err != nil {
+		t.Error(err)
+	}
+}
+
+// TestNoLeak: after many clients, normal and vanishing, every goroutine of
+// the lb is gone.
+func TestNoLeak(t *testing.T) {
+	addrs, _ := backends(t, 4, whoAmI)
+	p := startLB(t, addrs)
+	base := runtime.NumGoroutine()
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.DialTimeout("tcp", p.Addr, progtest.Timeout)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			if i%2 == 1 { // gone at once, with a reset
+				c.(*net.TCPConn).SetLinger(0) // NOTE: only makes Close send a reset.
+				return
+			}
+			c.SetDeadline(time.Now().Add(progtest.Timeout)) // NOTE: a failure shows as a read error.
+			io.WriteString(c, "GET / HTTP/1.0\r\n\r\n")     // NOTE: likewise.
+			if _, err := io.ReadAll(c); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	progtest.Settle(t, base)
+}
+
+func TestArgs(t *testing.T) {
+	progtest.Args(t, run,
+		progtest.ArgCase{Name: "bad duration", Args: []string{"-idle", "x"}, Want: "invalid value"},
+		progtest.ArgCase{Name: "backend without port", Args: []string{"-backends", "127.0.0.1"}, Want: `-backends: "127.0.0.1" is not host:port`},
+		progtest.ArgCase{Name: "backend port 0", Args: []string{"-backends", "a:1,b:0"}, Want: `"b:0" is not host:port with a port`},
+	)
+}
