@@ -76,7 +76,7 @@ func Chart(runs []Run) string {
 		ly := topPad + 10 + 34*i
 		p(`<rect x="%d" y="%d" width="14" height="4" fill="%s"/>`+"\n", w-right+20, ly, l.t.color)
 		p(`<text x="%d" y="%d">%s</text>`+"\n", w-right+40, ly+5, escape(l.t.key))
-		p(`<text x="%d" y="%d" fill="#666" font-size="10">%s</text>`+"\n", w-right+40, ly+18, escape(short(l.t.title)))
+		p(`<text x="%d" y="%d" fill="#666" font-size="10">%s</text>`+"\n", w-right+40, ly+18, escape(l.t.legend))
 	}
 	p("</svg>\n")
 	return b.String()
@@ -95,13 +95,6 @@ func niceStep(top float64) float64 {
 		}
 	}
 	return 10 * pow
-}
-
-func short(s string) string {
-	if len(s) > 34 {
-		return s[:33] + "…"
-	}
-	return s
 }
 
 func escape(s string) string {

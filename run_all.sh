@@ -1,0 +1,380 @@
+#!/usr/bin/env bash
+# run_all.sh: the assignment's steps 6 and 7 in one command. It builds the
+# three programs, starts four async_servers (9002-9005), the lb (44444) and
+# the thread server (46000), load-tests them with ApacheBench (ab), and
+# writes RESULTS.md, the chart and the raw ab outputs in dokumentasi/.
+# Everything it starts is stopped when it ends, however it ends.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+readonly ASYNC_PORTS=(9002 9003 9004 9005) LB_PORT=44444 THREAD_PORT=46000
+readonly PY_LB_PORT=44445 PY_THREAD_PORT=8889 # lb.py's backends are fixed at 9002-9005
+readonly DOC=dokumentasi LOGS=logs
+readonly LEVELS=(1 10 50 100)
+
+usage() {
+    cat <<'EOF'
+usage: ./run_all.sh [--quick] [--python DIR]  benchmark everything, write RESULTS.md and dokumentasi/
+       ./run_all.sh serve                     run the six programs in this terminal until Ctrl-C
+       ./run_all.sh screenshot                headless Chromium: dokumentasi/web.png and dokumentasi/log.txt
+       ./run_all.sh compare                   against nginx: the "Against nginx" section of RESULTS.md
+
+  --quick       small runs (-n 200) and no C10K: the whole pipeline in well under a minute
+  --python DIR  also run the course's Python originals from DIR (async_server.py, lb.py,
+                http.py, page.html from progjar6, and server_thread_http.py from progjar5)
+EOF
+}
+
+say() { printf '%s\n' "$*" >&2; }
+die() {
+    say "run_all.sh: $*"
+    exit 1
+}
+
+mode=bench quick=0 pydir=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --quick) quick=1 ;;
+    --python)
+        [ $# -ge 2 ] || die "--python needs a directory"
+        pydir=$2
+        shift
+        ;;
+    serve | screenshot | compare) mode=$1 ;;
+    -h | --help)
+        usage
+        exit 0
+        ;;
+    *)
+        usage >&2
+        die "unknown argument: $1"
+        ;;
+    esac
+    shift
+done
+
+# --- what the script needs ---------------------------------------------------
+
+need_go() {
+    command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin
+    command -v go >/dev/null || die "Go is needed to build the programs: install it from https://go.dev/dl/ (1.22 or later)"
+}
+
+need_ab() {
+    command -v ab >/dev/null && return
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "ab (ApacheBench) is missing: installing apache2-utils with apt-get"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils; } >/dev/null ||
+            die "apt-get could not install apache2-utils"
+    fi
+    command -v ab >/dev/null || die "ab (ApacheBench) is needed: install it, e.g. 'sudo apt-get install apache2-utils' (Debian, Ubuntu) or 'sudo dnf install httpd-tools' (Fedora)"
+}
+
+BIN=""
+build() {
+    BIN=$(mktemp -d)
+    say "building into $BIN"
+    go build -o "$BIN/" ./async_server ./lb ./server_thread_http ./dokumentasi/report
+}
+
+# --- ports and programs --------------------------------------------------------
+
+# port_taken PORT: is a socket here bound to PORT, listening or connected?
+# (Sockets in TIME-WAIT do not count: the programs listen with SO_REUSEADDR.)
+port_taken() {
+    if command -v ss >/dev/null; then
+        [ -n "$(ss -Htan exclude time-wait "( sport = :$1 )" 2>/dev/null)" ]
+    else
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    fi
+}
+
+# check_ports PORT...: refuse, naming the port, if one is taken. Ports from
+# 32768 up can be held for a moment by an outgoing connection, so each is
+# looked at three times, a second apart, before giving up.
+check_ports() {
+    local p i
+    for p in "$@"; do
+        for i in 1 2 3; do
+            port_taken "$p" || continue 2
+            [ "$i" = 3 ] || sleep 1
+        done
+        die "port $p is already taken; 'ss -tanp \"sport = :$p\"' shows by whom. Stop that program (or wait a moment, if it is a passing outgoing connection) and run again."
+    done
+}
+
+declare -a PIDS=() NAMES=()
+declare -A PID_OF=()
+
+# start NAME PORT COMMAND...: run a program with its log in logs/NAME.log
+# and wait until its port answers.
+start() {
+    local name=$1 port=$2
+    shift 2
+    "$@" >"$LOGS/$name.log" 2>&1 &
+    PIDS+=($!)
+    NAMES+=("$name")
+    PID_OF[$name]=$!
+    wait_port "$name" "$port" "$!"
+}
+
+wait_port() {
+    local name=$1 port=$2 pid=$3 i
+    for i in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return
+        kill -0 "$pid" 2>/dev/null || die "$name exited at start: $(tail -n 3 "$LOGS/$name.log")"
+        sleep 0.1
+    done
+    die "$name did not open port $port within 10 s; its log is $LOGS/$name.log"
+}
+
+# stop_all: SIGTERM (the programs finish what is in flight and exit), then
+# SIGKILL for anything still there after 7 s.
+stop_all() {
+    local pid i
+    [ ${#PIDS[@]} -gt 0 ] || return 0
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+        for i in $(seq 70); do
+            kill -0 "$pid" 2>/dev/null || continue 2
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    PIDS=() NAMES=()
+    PID_OF=()
+}
+
+cleanup() {
+    stop_all
+    [ -z "$BIN" ] || rm -rf "$BIN"
+}
+trap cleanup EXIT
+trap 'say "interrupted: stopping everything"; exit 130' INT TERM
+
+start_ours() {
+    local p
+    for p in "${ASYNC_PORTS[@]}"; do start "async_server_$p" "$p" "$BIN/async_server" "$p"; done
+    start lb "$LB_PORT" "$BIN/lb" "$LB_PORT"
+    start server_thread_http "$THREAD_PORT" "$BIN/server_thread_http" "$THREAD_PORT"
+}
+
+raise_nofile() {
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+}
+
+# --- measuring -----------------------------------------------------------------
+
+STEP=0 STEPS=0
+
+# bench SECTION TARGET C N PORT FILE [PID]: one ab run, recorded in the
+# manifest; with PID, also the program's peak memory and whether it still
+# answers afterwards.
+bench() {
+    local section=$1 target=$2 c=$3 n=$4 port=$5 file=$6 pid=${7:-} rss="" up=""
+    STEP=$((STEP + 1))
+    say "[$STEP/$STEPS] $target c=$c n=$n"
+    ab -n "$n" -c "$c" -r -k -s 99999 "http://127.0.0.1:$port/" >"$DOC/$file" 2>&1 ||
+        say "  ab exited with status $? (see $DOC/$file)"
+    if [ -n "$pid" ]; then
+        rss=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+        if answers "$port"; then up=yes; else up=no; fi
+    fi
+    printf '%s\t%s\t%s\t%s\t1\t%s\t%s\t%s\n' "$section" "$target" "$c" "$n" "$file" "$rss" "$up" >>"$DOC/runs.tsv"
+}
+
+# answers PORT: does the server there answer a request?
+answers() {
+    local line
+    line=$( (exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET / HTTP/1.0\r\n\r\n' >&3 &&
+        IFS= read -r -t 10 l <&3 && printf '%s' "$l") 2>/dev/null || true)
+    [[ $line == "HTTP/1."* ]]
+}
+
+meta() {
+    local cpu mem
+    cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
+    mem=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)
+    {
+        printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+        printf 'mode\t%s\n' "$MODE_NOTE"
+        printf 'cpu\t%s\n' "${cpu:-unknown}"
+        printf 'cores\t%s\n' "$(nproc 2>/dev/null || echo unknown)"
+        printf 'memory\t%s\n' "${mem:-unknown}"
+        printf 'os\t%s\n' "$(uname -sr)"
+        printf 'go\t%s\n' "$(go version | awk '{print $3, $4}')"
+        printf 'ab\t%s\n' "$(ab -V | head -n 1 | sed 's/This is //; s/ <.*//')"
+        printf 'nofile\t%s\n' "$(ulimit -n)"
+        printf 'somaxconn\t%s\n' "$(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo unknown)"
+        [ -z "$PY_NOTE" ] || printf 'python\t%s\n' "$PY_NOTE"
+    } >"$DOC/meta.tsv"
+}
+
+# python_ok DIR: can the course's originals run here? Sets PY_NOTE if not.
+PY_NOTE=""
+python_ok() {
+    local f
+    command -v python3 >/dev/null || {
+        PY_NOTE="Skipped: python3 is not installed."
+        return 1
+    }
+    python3 -c 'import asyncore' 2>/dev/null || {
+        PY_NOTE="Skipped: this python3 ($(python3 -V 2>&1)) has no asyncore module (it left Python in 3.12)."
+        return 1
+    }
+    for f in async_server.py lb.py http.py server_thread_http.py; do
+        [ -f "$1/$f" ] || {
+            PY_NOTE="Skipped: $1 has no $f."
+            return 1
+        }
+    done
+}
+
+run_python() {
+    local dir c p n=$1 tn=$2
+    dir=$(mktemp -d)
+    cp "$pydir"/*.py "$dir/"
+    [ ! -f "$pydir/page.html" ] || cp "$pydir/page.html" "$dir/"
+    check_ports "${ASYNC_PORTS[@]}" "$PY_LB_PORT" "$PY_THREAD_PORT"
+    for p in "${ASYNC_PORTS[@]}"; do start "py_async_server_$p" "$p" bash -c "cd '$dir' && exec python3 async_server.py $p"; done
+    start py_lb "$PY_LB_PORT" bash -c "cd '$dir' && exec python3 lb.py $PY_LB_PORT"
+    for c in "${LEVELS[@]}"; do bench python py_lb "$c" "$n" "$PY_LB_PORT" "py_lb_$c.txt"; done
+    for c in "${LEVELS[@]}"; do bench python py_async "$c" "$n" 9002 "py_async_$c.txt"; done
+    # Each finished connection leaves the thread server a spinning thread,
+    # so it gets a fresh start (and fewer requests) for each level.
+    for c in "${LEVELS[@]}"; do
+        start py_thread "$PY_THREAD_PORT" bash -c "cd '$dir' && exec python3 server_thread_http.py"
+        bench python py_thread "$c" "$tn" "$PY_THREAD_PORT" "py_thread_$c.txt"
+        kill -KILL "${PID_OF[py_thread]}" 2>/dev/null || true
+        wait "${PID_OF[py_thread]}" 2>/dev/null || true
+        check_ports "$PY_THREAD_PORT"
+    done
+    stop_all
+    rm -rf "$dir"
+    PY_NOTE="The Python thread server was restarted before each level, with -n $tn: the kindest measure of it."
+}
+
+run_bench() {
+    local n=1000 c
+    MODE_NOTE=""
+    [ "$quick" = 0 ] || {
+        n=200
+        MODE_NOTE="--quick"
+    }
+    need_go
+    need_ab
+    raise_nofile
+    if [ -n "$pydir" ]; then
+        python_ok "$pydir" && MODE_NOTE="$MODE_NOTE --python DIR" || {
+            say "--python: ${PY_NOTE#Skipped: }; going on without it"
+            pydir=""
+        }
+    fi
+    check_ports "${ASYNC_PORTS[@]}" "$LB_PORT" "$THREAD_PORT"
+    build
+    mkdir -p "$LOGS" "$DOC"
+    # Remove the previous run's raw outputs (the manifest lists them).
+    if [ -f "$DOC/runs.tsv" ]; then
+        awk -F'\t' '!/^#/ && NF >= 6 {print $6}' "$DOC/runs.tsv" | while read -r f; do rm -f "$DOC/$f"; done
+    fi
+    printf '# section\ttarget\tconcurrency\trequests\tround\tfile\tpeak_rss_kib\tup\n' >"$DOC/runs.tsv"
+    STEPS=12
+    [ "$quick" = 1 ] || STEPS=$((STEPS + 6))
+    [ -z "$pydir" ] || STEPS=$((STEPS + 12))
+
+    start_ours
+    for c in "${LEVELS[@]}"; do bench main lb "$c" "$n" "$LB_PORT" "lb_$c.txt"; done
+    for c in "${LEVELS[@]}"; do bench main thread "$c" "$n" "$THREAD_PORT" "t_$c.txt"; done
+    for c in "${LEVELS[@]}"; do bench main async "$c" "$n" 9002 "async_$c.txt"; done
+    if [ "$quick" = 0 ]; then
+        say "C10K: open-file limit $(ulimit -n) (ab needs more than -c)"
+        for c in 1000 10000; do bench c10k thread "$c" 20000 "$THREAD_PORT" "c10k_t_$c.txt" "${PID_OF[server_thread_http]}"; done
+        for c in 1000 10000; do bench c10k async "$c" 20000 9002 "c10k_async_$c.txt" "${PID_OF[async_server_9002]}"; done
+        for c in 1000 5000; do bench c10k lb "$c" 10000 "$LB_PORT" "c10k_lb_$c.txt" "${PID_OF[lb]}"; done
+    fi
+    stop_all
+    [ -z "$pydir" ] || run_python "$n" $((n / 10))
+    meta
+    say "writing RESULTS.md and $DOC/rps.svg"
+    local strict=()
+    [ "$quick" = 0 ] || strict=(-strict)
+    "$BIN/report" -runs "$DOC/runs.tsv" -meta "$DOC/meta.tsv" -out RESULTS.md -svg "$DOC/rps.svg" "${strict[@]}"
+    say "done: RESULTS.md; raw ab outputs in $DOC/, program logs in $LOGS/"
+}
+
+# --- the other modes -------------------------------------------------------------
+
+run_serve() {
+    local p
+    need_go
+    check_ports "${ASYNC_PORTS[@]}" "$LB_PORT" "$THREAD_PORT"
+    build
+    mkdir -p "$LOGS"
+    # Each line of each program's log, prefixed with its name and port.
+    for p in "${ASYNC_PORTS[@]}"; do
+        "$BIN/async_server" "$p" > >(sed -u "s/^/[async_server :$p] /") 2>&1 &
+        PIDS+=($!)
+        wait_port async_server "$p" "$!"
+    done
+    "$BIN/lb" "$LB_PORT" > >(sed -u "s/^/[lb :$LB_PORT] /") 2>&1 &
+    PIDS+=($!)
+    wait_port lb "$LB_PORT" "$!"
+    "$BIN/server_thread_http" "$THREAD_PORT" > >(sed -u "s/^/[server_thread_http :$THREAD_PORT] /") 2>&1 &
+    PIDS+=($!)
+    wait_port server_thread_http "$THREAD_PORT" "$!"
+    say "serving: open http://localhost:$LB_PORT/page.html (Ctrl-C stops everything)"
+    wait "${PIDS[@]}" || true
+}
+
+find_chromium() {
+    local c
+    for c in chromium chromium-browser google-chrome; do
+        command -v "$c" >/dev/null && {
+            command -v "$c"
+            return
+        }
+    done
+    return 1
+}
+
+run_screenshot() {
+    local chrome profile name p
+    chrome=$(find_chromium) || {
+        say "screenshot skipped: Chromium is not installed (Debian: apt-get install chromium)"
+        return 0
+    }
+    need_go
+    check_ports "${ASYNC_PORTS[@]}" "$LB_PORT"
+    build
+    mkdir -p "$LOGS" "$DOC"
+    for p in "${ASYNC_PORTS[@]}"; do start "async_server_$p" "$p" "$BIN/async_server" "$p"; done
+    start lb "$LB_PORT" "$BIN/lb" "$LB_PORT"
+    local -A before=()
+    for name in "${NAMES[@]}"; do before[$name]=$(wc -l <"$LOGS/$name.log"); done
+    profile=$(mktemp -d)
+    say "loading http://localhost:$LB_PORT/page.html in headless Chromium"
+    timeout 60 "$chrome" --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+        --disable-component-update --disable-sync --user-data-dir="$profile" --window-size=800,480 \
+        --screenshot="$DOC/web.png" "http://localhost:$LB_PORT/page.html" >"$LOGS/chromium.log" 2>&1 ||
+        die "Chromium failed; see $LOGS/chromium.log"
+    rm -rf "$profile"
+    sleep 0.5
+    {
+        echo "# The log lines of one page load of http://localhost:$LB_PORT/page.html, made by ./run_all.sh screenshot."
+        echo "# The page and its two pictures (and the browser's favicon.ico) go to the backends in turn."
+        for name in "${NAMES[@]}"; do
+            echo
+            echo "== $name"
+            tail -n "+$((before[$name] + 1))" "$LOGS/$name.log" | grep -v '^$' || true
+        done
+    } >"$DOC/log.txt"
+    say "done: $DOC/web.png and $DOC/log.txt"
+}
+
+case "$mode" in
+bench) run_bench ;;
+serve) run_serve ;;
+screenshot) run_screenshot ;;
+compare) die "compare mode is not built yet" ;;
+esac
