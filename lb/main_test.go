@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -300,4 +301,47 @@ func TestArgs(t *testing.T) {
 		progtest.ArgCase{Name: "backend without port", Args: []string{"-backends", "127.0.0.1"}, Want: `-backends: "127.0.0.1" is not host:port`},
 		progtest.ArgCase{Name: "backend port 0", Args: []string{"-backends", "a:1,b:0"}, Want: `"b:0" is not host:port with a port`},
 	)
+}
+
+// TestKillBackendUnderLoad: one of four backends stops accepting while
+// eight clients keep sending requests; not one request fails.
+func TestKillBackendUnderLoad(t *testing.T) {
+	addrs, lns := backends(t, 4, whoAmI)
+	p := startLB(t, addrs)
+	const workers, each = 8, 40
+	var done, failed atomic.Int64
+	var wg sync.WaitGroup
+	killed := make(chan struct{})
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				if done.Add(1) == workers*each/4 {
+					lns[2].Close()
+					close(killed)
+				}
+				c, err := net.DialTimeout("tcp", p.Addr, progtest.Timeout)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				c.SetDeadline(time.Now().Add(progtest.Timeout)) // NOTE: a failure shows as a bad answer.
+				io.WriteString(c, "GET / HTTP/1.0\r\n\r\n")     // NOTE: likewise.
+				b, _ := io.ReadAll(c)
+				c.Close()
+				if !bytes.HasPrefix(b, []byte("HTTP/1.0 200 OK")) {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	<-killed
+	if n := failed.Load(); n > 0 {
+		t.Errorf("%d of %d requests failed", n, workers*each)
+	}
+	if n := strings.Count(p.Log(), "backend "+addrs[2]+":"); n < 1 {
+		t.Errorf("the killed backend was never logged:\n%s", p.Log())
+	}
 }

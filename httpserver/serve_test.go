@@ -1,0 +1,71 @@
+package httpserver_test
+
+import (
+	"errors"
+	"log"
+	"net"
+	"strings"
+	"syscall"
+	"testing"
+
+	. "progjar/httpserver"
+)
+
+// flakyListener fails Accept with each error of errs in turn, then accepts
+// from the real listener.
+type flakyListener struct {
+	net.Listener
+	errs []error
+}
+
+func (l *flakyListener) Accept() (net.Conn, error) {
+	if len(l.errs) > 0 {
+		err := l.errs[0]
+		l.errs = l.errs[1:]
+		return nil, err
+	}
+	return l.Listener.Accept()
+}
+
+// TestAccept: temporary errors are retried with backoff and logged once per
+// burst; a closed listener ends accepting.
+func TestAccept(t *testing.T) {
+	emfile := &net.OpError{Op: "accept", Net: "tcp", Err: syscall.EMFILE}
+	tests := []struct {
+		name    string
+		errs    []error
+		wantErr bool
+		logs    int
+	}{
+		{"no error", nil, false, 0},
+		{"too many open files, three times", []error{emfile, emfile, emfile}, false, 1},
+		{"aborted connection", []error{&net.OpError{Op: "accept", Err: syscall.ECONNABORTED}}, false, 1},
+		{"closed", []error{net.ErrClosed}, true, 0},
+		{"another error", []error{errors.New("broken")}, true, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			var out strings.Builder
+			conn, err := Accept(&flakyListener{ln, tc.errs}, log.New(&out, "", 0))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err %v, want error: %v", err, tc.wantErr)
+			}
+			if conn != nil {
+				conn.Close()
+			}
+			if n := strings.Count(out.String(), "\n"); n != tc.logs {
+				t.Errorf("%d log lines, want %d: %q", n, tc.logs, out.String())
+			}
+		})
+	}
+}
