@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -205,6 +207,49 @@ func BenchmarkProcess(b *testing.B) {
 	for range b.N {
 		if resp := s.Process(req); !bytes.HasPrefix(resp, []byte("HTTP/1.0 200")) {
 			b.Fatalf("%q", resp)
+		}
+	}
+}
+
+// TestFileChanges: files are kept in memory, but an edited or removed file
+// is seen once the copy is a second old.
+func TestFileChanges(t *testing.T) {
+	root := progtest.DocRoot(t)
+	s, err := New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := fixed
+	SetNow(s, func() time.Time { return now })
+	get := func() string {
+		resp := string(s.Process([]byte("GET /notes.txt HTTP/1.0\r\n\r\n")))
+		status, _, _ := strings.Cut(resp, "\r\n")
+		_, body, _ := strings.Cut(resp, "\r\n\r\n")
+		return status + " " + body
+	}
+	path := filepath.Join(root, "notes.txt")
+	steps := []struct {
+		name    string
+		change  func() error
+		advance time.Duration
+		want    string
+	}{
+		{"first read", nil, 0, "HTTP/1.0 200 OK plain text\n"},
+		{"edited, copy still fresh", func() error { return os.WriteFile(path, []byte("edited"), 0o644) }, 0, "HTTP/1.0 200 OK plain text\n"},
+		{"edited, copy a second old", nil, time.Second, "HTTP/1.0 200 OK edited"},
+		{"removed, copy fresh", func() error { return os.Remove(path) }, 0, "HTTP/1.0 200 OK edited"},
+		{"removed, copy a second old", nil, time.Second, "HTTP/1.0 404 Not Found "},
+		{"back again", func() error { return os.WriteFile(path, []byte("back"), 0o644) }, 0, "HTTP/1.0 200 OK back"},
+	}
+	for _, st := range steps {
+		if st.change != nil {
+			if err := st.change(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		now = now.Add(st.advance)
+		if got := get(); got != st.want {
+			t.Errorf("%s: got %q, want %q", st.name, got, st.want)
 		}
 	}
 }

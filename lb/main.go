@@ -13,8 +13,10 @@ import (
 	"io"
 	"log"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +37,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	dialTimeout := fs.Duration("dial-timeout", 2*time.Second, "give up on a backend that has not answered a connect in this long")
 	idle := fs.Duration("idle", time.Minute, "close a joined pair of connections when neither side sent anything for this long")
 	retry := fs.Duration("retry", 2*time.Second, "after a backend refused a connection, try the others first for this long")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file, for go tool pprof")
+	procs := fs.Int("procs", 0, "threads that run Go code at once (GOMAXPROCS; 0: the program's default)")
 	port, err := httpserver.ParseArgs(fs, args, stderr, 44444)
 	if err != nil {
 		return err
@@ -47,12 +51,21 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	if err != nil {
 		return err
 	}
+	if *procs > 0 {
+		runtime.GOMAXPROCS(*procs)
+	}
+	stopProfile, err := httpserver.StartCPUProfile(*cpuprofile)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopProfile()
 	logger := log.New(stderr, "", log.LstdFlags)
-	logger.Printf("load balancer running on port %d, backends %s", ln.Addr().(*net.TCPAddr).Port, *list)
+	logger.Printf("load balancer running on port %d, backends %s, %d threads", ln.Addr().(*net.TCPAddr).Port, *list, runtime.GOMAXPROCS(0))
 	if ready != nil {
 		ready(ln.Addr())
 	}
-	s := &server{backends: backends, log: logger, dial: net.Dialer{Timeout: *dialTimeout}, idle: *idle, retry: *retry}
+	s := &server{backends: backends, log: logger, dial: net.Dialer{Timeout: *dialTimeout, KeepAlive: -1}, idle: *idle, retry: *retry}
 	// Serve is the asyncore loop's handle_accept: a goroutine per client.
 	httpserver.Serve(ctx, ln, logger, s.handle)
 	return nil
@@ -111,7 +124,7 @@ func (b *BackendList) GetServer(now time.Time) []*backend {
 type server struct {
 	backends *BackendList
 	log      *log.Logger
-	dial     net.Dialer
+	dial     net.Dialer // without TCP keepalive: it would cost four setsockopt calls per connection
 	idle     time.Duration
 	retry    time.Duration
 }
@@ -164,25 +177,33 @@ func (s *server) connect(stop context.Context) (net.Conn, string) {
 // on (half-close), so neither is cut short; lb.py closed both sides as soon
 // as the backend closed.
 func (s *server) pipe(client, be net.Conn) {
+	var first atomic.Bool // which direction ended first
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.copyHalf(be, client)
+		s.copyHalf(be, client, &first)
 	}()
-	s.copyHalf(client, be)
+	s.copyHalf(client, be, &first)
 	<-done
 }
 
+// buffers recycles copy buffers: one allocation less per direction, and
+// less work for the garbage collector.
+var buffers = sync.Pool{New: func() any { return new([8192]byte) }} // recv(8192), as in lb.py
+
 // copyHalf copies src to dst until src ends, then closes dst's sending
-// half. On an error, or when nothing moved for the idle time, it closes
-// both connections, which ends the other direction too.
-func (s *server) copyHalf(dst, src net.Conn) {
-	buf := make([]byte, 8192) // recv(8192), as in lb.py
+// half, if the other direction is still going (otherwise both connections
+// are about to be closed, which says the same). On an error, or when
+// nothing moved for the idle time, it closes both connections, which ends
+// the other direction too.
+func (s *server) copyHalf(dst, src net.Conn, first *atomic.Bool) {
+	buf := buffers.Get().(*[8192]byte)
+	defer buffers.Put(buf)
 	for {
 		err := src.SetReadDeadline(time.Now().Add(s.idle))
 		var n int
 		if err == nil {
-			n, err = src.Read(buf)
+			n, err = src.Read(buf[:])
 		}
 		if n > 0 {
 			if werr := dst.SetWriteDeadline(time.Now().Add(s.idle)); werr != nil {
@@ -192,6 +213,9 @@ func (s *server) copyHalf(dst, src net.Conn) {
 			}
 		}
 		if errors.Is(err, io.EOF) {
+			if !first.CompareAndSwap(false, true) {
+				return // the other direction has ended: the pair is done
+			}
 			if tc, ok := dst.(*net.TCPConn); ok && tc.CloseWrite() == nil {
 				return
 			}

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"runtime"
 	"time"
 
 	"progjar/httpserver"
@@ -28,6 +29,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	root := fs.String("root", ".", "document root: the directory whose files are served")
 	bind := fs.String("bind", "", "address to listen on (empty: all, as in the Python)")
 	timeout := fs.Duration("timeout", 10*time.Second, "drop a client that sends or reads nothing for this long")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file, for go tool pprof")
+	procs := fs.Int("procs", 0, "threads that run Go code at once (GOMAXPROCS; 0: the program's default)")
 	port, err := httpserver.ParseArgs(fs, args, stderr, 46000)
 	if err != nil {
 		return err
@@ -40,8 +43,17 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	if err != nil {
 		return err
 	}
+	if *procs > 0 {
+		runtime.GOMAXPROCS(*procs)
+	}
+	stopProfile, err := httpserver.StartCPUProfile(*cpuprofile)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopProfile()
 	logger := log.New(stderr, "", log.LstdFlags)
-	logger.Printf("running on port %d, serving %s", ln.Addr().(*net.TCPAddr).Port, hs.Root())
+	logger.Printf("running on port %d, serving %s, %d threads", ln.Addr().(*net.TCPAddr).Port, hs.Root(), runtime.GOMAXPROCS(0))
 	if ready != nil {
 		ready(ln.Addr())
 	}
