@@ -15,6 +15,7 @@ import (
 	"log"
 	"net"
 	"runtime"
+	"slices"
 	"time"
 
 	"progjar/httpserver"
@@ -76,15 +77,19 @@ type server struct {
 func (s *server) handle(stop context.Context, conn net.Conn) {
 	s.log.Printf("connection from %s", conn.RemoteAddr())
 	defer context.AfterFunc(stop, func() { conn.Close() })()
-	var rcv []byte
-	buf := make([]byte, 1024) // the Python read 32 bytes at a time; larger reads save system calls
+	// The Python read 32 bytes at a time and added them to rcv; here each
+	// read goes straight into rcv's free space, up to 1024 bytes at once.
+	rcv := make([]byte, 0, 1024)
 	for {
+		if len(rcv) == cap(rcv) {
+			rcv = slices.Grow(rcv, 1024)
+		}
 		var n int
 		err := conn.SetReadDeadline(time.Now().Add(s.timeout))
 		if err == nil {
-			n, err = conn.Read(buf)
+			n, err = conn.Read(rcv[len(rcv):cap(rcv)])
 		}
-		rcv = append(rcv, buf[:n]...)
+		rcv = rcv[:len(rcv)+n]
 		size, ferr := httpserver.Complete(rcv)
 		var resp []byte
 		switch {
