@@ -9,6 +9,7 @@ cd "$(dirname "$0")"
 
 readonly ASYNC_PORTS=(9002 9003 9004 9005) LB_PORT=44444 THREAD_PORT=46000
 readonly PY_LB_PORT=44445 PY_THREAD_PORT=8889 # lb.py's backends are fixed at 9002-9005
+readonly NGX_LB_PORT=44446 NGX_STATIC_PORT=46001 THREAD1_PORT=46002
 readonly DOC=dokumentasi LOGS=logs
 readonly LEVELS=(1 10 50 100)
 
@@ -170,18 +171,39 @@ STEP=0 STEPS=0
 
 # bench SECTION TARGET C N PORT FILE [PID]: one ab run, recorded in the
 # manifest; with PID, also the program's peak memory and whether it still
-# answers afterwards.
+# answers afterwards. URL_PATH and ROUND, when set, change the path asked
+# for (default /) and the round recorded (default 1).
 bench() {
     local section=$1 target=$2 c=$3 n=$4 port=$5 file=$6 pid=${7:-} rss="" up=""
     STEP=$((STEP + 1))
-    say "[$STEP/$STEPS] $target c=$c n=$n"
-    ab -n "$n" -c "$c" -r -k -s 99999 "http://127.0.0.1:$port/" >"$DOC/$file" 2>&1 ||
+    say "[$STEP/$STEPS] $target c=$c n=$n${ROUND:+ round $ROUND}"
+    ab -n "$n" -c "$c" -r -k -s 99999 "http://127.0.0.1:$port${URL_PATH:-/}" >"$DOC/$file" 2>&1 ||
         say "  ab exited with status $? (see $DOC/$file)"
     if [ -n "$pid" ]; then
         rss=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
         if answers "$port"; then up=yes; else up=no; fi
     fi
-    printf '%s\t%s\t%s\t%s\t1\t%s\t%s\t%s\n' "$section" "$target" "$c" "$n" "$file" "$rss" "$up" >>"$DOC/runs.tsv"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$section" "$target" "$c" "$n" "${ROUND:-1}" "$file" "$rss" "$up" >>"$DOC/runs.tsv"
+}
+
+# new_manifest keep|drop SECTION: start the manifest anew, keeping (or
+# dropping) the runs of SECTION, and remove the raw outputs of the others.
+new_manifest() {
+    local how=$1 section=$2 old="" keep line f
+    [ ! -f "$DOC/runs.tsv" ] || old=$(grep -v '^#' "$DOC/runs.tsv" || true)
+    printf '# section\ttarget\tconcurrency\trequests\tround\tfile\tpeak_rss_kib\tup\n' >"$DOC/runs.tsv"
+    [ -n "$old" ] || return 0
+    while IFS= read -r line; do
+        keep=0
+        [ "${line%%$'\t'*}" != "$section" ] || keep=1
+        [ "$how" = keep ] || keep=$((1 - keep))
+        if [ "$keep" = 1 ]; then
+            printf '%s\n' "$line" >>"$DOC/runs.tsv"
+        else
+            f=$(printf '%s\n' "$line" | cut -f6)
+            [ -z "$f" ] || rm -f "$DOC/$f"
+        fi
+    done <<<"$old"
 }
 
 # answers PORT: does the server there answer a request?
@@ -193,7 +215,8 @@ answers() {
 }
 
 meta() {
-    local cpu mem
+    local cpu mem keep=""
+    [ ! -f "$DOC/meta.tsv" ] || keep=$(grep '^nginx' "$DOC/meta.tsv" || true)
     cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
     mem=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)
     {
@@ -208,6 +231,7 @@ meta() {
         printf 'nofile\t%s\n' "$(ulimit -n)"
         printf 'somaxconn\t%s\n' "$(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo unknown)"
         [ -z "$PY_NOTE" ] || printf 'python\t%s\n' "$PY_NOTE"
+        [ -z "$keep" ] || printf '%s\n' "$keep"
     } >"$DOC/meta.tsv"
 }
 
@@ -274,11 +298,7 @@ run_bench() {
     check_ports "${ASYNC_PORTS[@]}" "$LB_PORT" "$THREAD_PORT"
     build
     mkdir -p "$LOGS" "$DOC"
-    # Remove the previous run's raw outputs (the manifest lists them).
-    if [ -f "$DOC/runs.tsv" ]; then
-        awk -F'\t' '!/^#/ && NF >= 6 {print $6}' "$DOC/runs.tsv" | while read -r f; do rm -f "$DOC/$f"; done
-    fi
-    printf '# section\ttarget\tconcurrency\trequests\tround\tfile\tpeak_rss_kib\tup\n' >"$DOC/runs.tsv"
+    new_manifest keep nginx
     STEPS=12
     [ "$quick" = 1 ] || STEPS=$((STEPS + 6))
     [ -z "$pydir" ] || STEPS=$((STEPS + 12))
@@ -295,10 +315,21 @@ run_bench() {
     fi
     stop_all
     [ -z "$pydir" ] || run_python "$n" $((n / 10))
+    if [ "$quick" = 0 ]; then
+        say "Go benchmarks of the HTTP package (allocations per request)"
+        go test -run '^$' -bench . -benchmem ./httpserver >"$DOC/gobench.txt" 2>&1 ||
+            die "go test -bench failed: see $DOC/gobench.txt"
+    fi
     meta
-    say "writing RESULTS.md and $DOC/rps.svg"
+    report "$quick"
+}
+
+# report STRICT: write RESULTS.md and the chart from the manifest; with
+# STRICT 1, fail if any run failed a request.
+report() {
     local strict=()
-    [ "$quick" = 0 ] || strict=(-strict)
+    [ "$1" = 0 ] || strict=(-strict)
+    say "writing RESULTS.md and $DOC/rps.svg"
     "$BIN/report" -runs "$DOC/runs.tsv" -meta "$DOC/meta.tsv" -out RESULTS.md -svg "$DOC/rps.svg" "${strict[@]}"
     say "done: RESULTS.md; raw ab outputs in $DOC/, program logs in $LOGS/"
 }
@@ -372,9 +403,110 @@ run_screenshot() {
     say "done: $DOC/web.png and $DOC/log.txt"
 }
 
+# nginx_conf ROOT LOGDIR: nginx as a round-robin stream (L4) proxy over the
+# same four backends, and as a static server of ROOT, one connection per
+# request like ours; both log every connection, as ours do.
+nginx_conf() {
+    cat <<CONF
+# The nginx configuration of ./run_all.sh compare (loopback only).
+worker_processes 2;  # one per core, as Go's default
+daemon off;
+pid $2/nginx.pid;
+error_log $2/nginx_error.log warn;
+load_module $NGX_STREAM_MODULE;
+events { worker_connections 16384; }
+stream {
+    log_format lb '\$time_local \$remote_addr forwarded to \$upstream_addr';
+    access_log $2/nginx_stream.log lb;
+    upstream backends {  # round robin, as lb
+        server 127.0.0.1:${ASYNC_PORTS[0]};
+        server 127.0.0.1:${ASYNC_PORTS[1]};
+        server 127.0.0.1:${ASYNC_PORTS[2]};
+        server 127.0.0.1:${ASYNC_PORTS[3]};
+    }
+    server {
+        listen 127.0.0.1:$NGX_LB_PORT backlog=4096;
+        proxy_pass backends;
+        proxy_half_close on;  # pass each direction's end on, as lb does
+    }
+}
+http {
+    access_log $2/nginx_access.log;
+    types { text/html html; text/plain txt; image/png png; image/jpeg jpg; }
+    server {
+        listen 127.0.0.1:$NGX_STATIC_PORT backlog=4096;
+        root $1;
+        index page.html;
+        keepalive_timeout 0;  # a connection per request, as ours
+    }
+}
+CONF
+}
+
+NGX_STREAM_MODULE=""
+find_nginx() {
+    local m
+    command -v nginx >/dev/null || PATH=$PATH:/usr/sbin
+    command -v nginx >/dev/null || return 1
+    for m in /usr/lib/nginx/modules/ngx_stream_module.so /usr/lib64/nginx/modules/ngx_stream_module.so; do
+        [ -f "$m" ] && NGX_STREAM_MODULE=$m && return 0
+    done
+    return 1
+}
+
+run_compare() {
+    local rounds=3 n=5000 c r dir
+    find_nginx || {
+        say "compare skipped: nginx with its stream module is needed (Debian: apt-get install nginx-light libnginx-mod-stream)"
+        return 0
+    }
+    need_go
+    need_ab
+    raise_nofile
+    check_ports "${ASYNC_PORTS[@]}" "$LB_PORT" "$THREAD_PORT" "$NGX_LB_PORT" "$NGX_STATIC_PORT" "$THREAD1_PORT"
+    build
+    mkdir -p "$LOGS" "$DOC"
+    dir=$(mktemp -d)
+    nginx_conf "$PWD" "$dir" >"$dir/nginx.conf"
+    nginx_conf /path/to/this/repository logs >"$DOC/nginx.conf"
+    start_ours
+    # The thread server once more, running its Go code on one thread.
+    start server_thread_http_procs1 "$THREAD1_PORT" "$BIN/server_thread_http" -procs 1 "$THREAD1_PORT"
+    start nginx "$NGX_LB_PORT" nginx -p "$dir" -c "$dir/nginx.conf"
+    wait_port nginx "$NGX_STATIC_PORT" "${PID_OF[nginx]}"
+    new_manifest drop nginx
+    STEPS=$((${#LEVELS[@]} * rounds * 6))
+    # Ours and nginx alternate, so a slow moment of this shared machine
+    # falls on both; RESULTS.md shows the median of the rounds.
+    URL_PATH=/page.html
+    for c in "${LEVELS[@]}"; do
+        for r in $(seq "$rounds"); do
+            ROUND=$r
+            bench nginx lb "$c" "$n" "$LB_PORT" "cmp_lb_${c}_$r.txt"
+            bench nginx nginx_lb "$c" "$n" "$NGX_LB_PORT" "cmp_nginx_lb_${c}_$r.txt"
+            bench nginx async "$c" "$n" "${ASYNC_PORTS[0]}" "cmp_async_${c}_$r.txt"
+            bench nginx thread "$c" "$n" "$THREAD_PORT" "cmp_thread_${c}_$r.txt"
+            bench nginx thread_procs1 "$c" "$n" "$THREAD1_PORT" "cmp_thread_procs1_${c}_$r.txt"
+            bench nginx nginx_static "$c" "$n" "$NGX_STATIC_PORT" "cmp_nginx_static_${c}_$r.txt"
+        done
+    done
+    unset URL_PATH ROUND
+    cp "$dir"/nginx_*.log "$LOGS/" 2>/dev/null || true
+    stop_all
+    rm -rf "$dir"
+    if [ ! -f "$DOC/meta.tsv" ]; then
+        MODE_NOTE=""
+        meta
+    fi
+    grep -v '^nginx' "$DOC/meta.tsv" >"$DOC/meta.tsv.new" || true
+    printf 'nginx\t%s, compared on %s\n' "$(nginx -v 2>&1 | sed 's/^nginx version: //')" "$(date -u '+%Y-%m-%d %H:%M UTC')" >>"$DOC/meta.tsv.new"
+    mv "$DOC/meta.tsv.new" "$DOC/meta.tsv"
+    report 0
+}
+
 case "$mode" in
 bench) run_bench ;;
 serve) run_serve ;;
 screenshot) run_screenshot ;;
-compare) die "compare mode is not built yet" ;;
+compare) run_compare ;;
 esac

@@ -50,6 +50,12 @@ func run(runsPath, metaPath, outPath, svgPath string, strict bool) error {
 			return err
 		}
 	}
+	// Files beside the manifest that go into RESULTS.md whole.
+	for key, name := range map[string]string{"nginx_conf": "nginx.conf", "gobench": "gobench.txt"} {
+		if b, err := os.ReadFile(filepath.Join(filepath.Dir(runsPath), name)); err == nil {
+			meta[key] = benchLines(key, string(b))
+		}
+	}
 	rel, err := filepath.Rel(filepath.Dir(outPath), svgPath)
 	if err != nil {
 		rel = svgPath
@@ -199,6 +205,20 @@ func atoi(s string, errs []error) (int, []error) {
 		errs = append(errs, err)
 	}
 	return n, errs
+}
+
+// benchLines keeps, of go test -bench output, the lines of results.
+func benchLines(key, text string) string {
+	if key != "gobench" {
+		return text
+	}
+	var out strings.Builder
+	for _, line := range strings.SplitAfter(text, "\n") {
+		if strings.HasPrefix(line, "Benchmark") || strings.HasPrefix(line, "cpu:") || strings.HasPrefix(line, "goos:") {
+			out.WriteString(line)
+		}
+	}
+	return out.String()
 }
 
 func readMeta(path string) (map[string]string, error) {

@@ -141,3 +141,31 @@ func TestNiceStep(t *testing.T) {
 		}
 	}
 }
+
+// TestAgainstNginx: medians over rounds, and ours over nginx's.
+func TestAgainstNginx(t *testing.T) {
+	const m = "nginx\tlb\t10\t1000\t1\tab23_ok.txt\n" + // 12287.28 req/s
+		"nginx\tlb\t10\t1000\t2\tab2040_ok.txt\n" + // 207.31
+		"nginx\tlb\t10\t1000\t3\tab23_failed.txt\n" + // 13967.46
+		"nginx\tnginx_lb\t10\t1000\t1\tab2040_ok.txt\n" +
+		"nginx\tasync\t10\t1000\t1\tab23_ok.txt\n" +
+		"nginx\tthread\t10\t1000\t1\tab2040_ok.txt\n" +
+		"nginx\tnginx_static\t10\t1000\t1\tab23_ok.txt\n"
+	runs, err := ParseRuns(strings.NewReader(m), "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := Markdown(runs, map[string]string{"nginx": "nginx/1.22.1", "nginx_conf": "stream {}\n"}, "rps.svg")
+	for _, want := range []string{
+		"## Against nginx",
+		"`./run_all.sh compare` (nginx/1.22.1)",
+		"`ab -n 1000 -c C -r -k -s 99999`, ours and nginx alternating, 3 rounds",
+		"| 10 | 12287 | 207 | 59.27× | 12287 | 207 | - | 12287 | 1.00× | 0.02× | - |",
+		"Failed requests in these runs, all targets: 228.",
+		"```nginx\nstream {}\n```",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("RESULTS.md lacks %q; it is:\n%s", want, md)
+		}
+	}
+}

@@ -95,7 +95,9 @@ func Markdown(runs []Run, meta map[string]string, chart string) string {
 	againstAssignment(&b, runs)
 	c10k(&b, runs)
 	pythonHere(&b, runs, meta)
-	for _, section := range []string{"main", "c10k", "python"} {
+	againstNginx(&b, runs, meta)
+	goBench(&b, meta)
+	for _, section := range []string{"main", "c10k", "python", "nginx"} {
 		for _, r := range broken(runs, section) {
 			w("- **%s c=%d (%s) has no result**: %v\n", r.Target, r.Concurrency, r.File, r.Err)
 		}
@@ -134,10 +136,18 @@ func table(b *strings.Builder, t target, rs []Run) {
 }
 
 func ratio(a, b float64) string {
-	if b == 0 {
+	if a == 0 || b == 0 {
 		return "-"
 	}
 	return fmt.Sprintf("%.2f×", a/b)
+}
+
+// cell prints requests per second, or "-" for no result.
+func cell(rps float64) string {
+	if rps == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", rps)
 }
 
 func lbCost(b *strings.Builder, lb, direct []Run) {
@@ -255,4 +265,66 @@ func pythonHere(b *strings.Builder, runs []Run, meta map[string]string) {
 		}
 	}
 	b.WriteString("\n")
+}
+
+// againstNginx writes the "Against nginx" section: the medians of the
+// rounds of ./run_all.sh compare, and ours over nginx's.
+func againstNginx(b *strings.Builder, runs []Run, meta map[string]string) {
+	med := map[string]map[int]Run{}
+	var levels []int
+	for _, key := range []string{"lb", "nginx_lb", "async", "thread", "thread_procs1", "nginx_static"} {
+		med[key] = map[int]Run{}
+		for _, r := range group(runs, "nginx", key) {
+			med[key][r.Concurrency] = r
+			if key == "lb" {
+				levels = append(levels, r.Concurrency)
+			}
+		}
+	}
+	if len(levels) == 0 {
+		return
+	}
+	rounds, n := 0, 0
+	for _, r := range runs {
+		if r.Section == "nginx" {
+			rounds, n = max(rounds, r.Round), r.Requests
+		}
+	}
+	fmt.Fprintf(b, "## Against nginx\n\n"+
+		"`./run_all.sh compare` (%s): nginx as a round-robin stream (L4) proxy over the same four "+
+		"async_servers, and as a static file server with a connection per request, each against ours on "+
+		"`/page.html`. `ab -n %d -c C -r -k -s 99999`, ours and nginx alternating, %d rounds; the medians. "+
+		"Above 1 means ours is faster.\n\n", or(meta["nginx"], "nginx"), n, rounds)
+	b.WriteString("Requests per second:\n\n" +
+		"| Concurrency | lb | nginx stream | **lb / nginx** | async_server | server_thread_http | server_thread_http -procs 1 | nginx static | **async / nginx** | **thread / nginx** | thread -procs 1 / nginx |\n" +
+		"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, c := range levels {
+		lb, nl := med["lb"][c].Result.RPS, med["nginx_lb"][c].Result.RPS
+		as, th, t1, ns := med["async"][c].Result.RPS, med["thread"][c].Result.RPS, med["thread_procs1"][c].Result.RPS, med["nginx_static"][c].Result.RPS
+		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			c, cell(lb), cell(nl), ratio(lb, nl), cell(as), cell(th), cell(t1), cell(ns), ratio(as, ns), ratio(th, ns), ratio(t1, ns))
+	}
+	b.WriteString("\nasync_server runs its Go code on one thread by default, as asyncore did; the thread server and " +
+		"the lb on one per core. `-procs 1` shows the thread server on one thread: on a machine whose other " +
+		"core is busy with `ab`, handing goroutines between two threads costs more than it gains.\n")
+	failed := 0
+	for _, r := range runs {
+		if r.Section == "nginx" {
+			failed += r.Result.Failed
+		}
+	}
+	fmt.Fprintf(b, "\nFailed requests in these runs, all targets: %d. The nginx configuration used "+
+		"([dokumentasi/nginx.conf](dokumentasi/nginx.conf)):\n\n```nginx\n%s```\n\n", failed, meta["nginx_conf"])
+}
+
+// goBench reprints the Go benchmarks of the HTTP package, for the
+// allocations per request.
+func goBench(b *strings.Builder, meta map[string]string) {
+	if meta["gobench"] == "" {
+		return
+	}
+	fmt.Fprintf(b, "## Cost per request in the HTTP package\n\n"+
+		"`go test -run '^$' -bench . -benchmem ./httpserver`: `Complete` decides whether a request is whole, "+
+		"`Process` answers `GET /` from the file in memory (allocations: the request line as a string, and "+
+		"the response).\n\n```\n%s```\n\n", meta["gobench"])
 }
