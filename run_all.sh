@@ -291,7 +291,7 @@ run_bench() {
     raise_nofile
     if [ -n "$pydir" ]; then
         python_ok "$pydir" && MODE_NOTE="$MODE_NOTE --python DIR" || {
-            say "--python: ${PY_NOTE#Skipped: }; going on without it"
+            say "--python skipped: ${PY_NOTE#Skipped: } Going on without it."
             pydir=""
         }
     fi
