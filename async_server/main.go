@@ -36,11 +36,9 @@ func main() {
 // start the Server, run the loop.
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
 	fs := flag.NewFlagSet("async_server", flag.ContinueOnError)
+	common := httpserver.AddFlags(fs)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
-	bind := fs.String("bind", "", "address to listen on (empty: all, as in the Python)")
 	timeout := fs.Duration("timeout", 10*time.Second, "drop a client that sends or reads nothing for this long")
-	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file, for go tool pprof")
-	procs := fs.Int("procs", 0, "threads that run Go code at once (GOMAXPROCS; 0: the program's default)")
 	port, err := httpserver.ParseArgs(fs, args, stderr, 8887)
 	if err != nil {
 		return err
@@ -49,20 +47,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	if err != nil {
 		return err
 	}
-	ln, err := httpserver.Listen(*bind, port)
+	ln, logger, done, err := common.Start(port, stderr)
 	if err != nil {
 		return err
 	}
-	if *procs > 0 {
-		runtime.GOMAXPROCS(*procs)
-	}
-	stopProfile, err := httpserver.StartCPUProfile(*cpuprofile)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	defer stopProfile()
-	logger := log.New(stderr, "", log.LstdFlags)
+	defer done()
 	logger.Printf("running on port %d, serving %s, %d threads", ln.Addr().(*net.TCPAddr).Port, hs.Root(), runtime.GOMAXPROCS(0))
 	if ready != nil {
 		ready(ln.Addr())

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -45,6 +46,40 @@ func Main(name string, run RunFunc) {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)
 	}
+}
+
+// Flags are the command-line flags that all three programs have.
+type Flags struct {
+	bind, cpuprofile *string
+	procs            *int
+}
+
+// AddFlags adds -bind, -procs and -cpuprofile to fs.
+func AddFlags(fs *flag.FlagSet) *Flags {
+	return &Flags{
+		bind:       fs.String("bind", "", "address to listen on (empty: all, as in the Python)"),
+		procs:      fs.Int("procs", 0, "threads that run Go code at once (GOMAXPROCS; 0: the program's default)"),
+		cpuprofile: fs.String("cpuprofile", "", "write a CPU profile to this file, for go tool pprof"),
+	}
+}
+
+// Start does what the flags ask: it listens on port, sets GOMAXPROCS and
+// starts the CPU profile. It returns the listener, a logger writing to
+// stderr, and a function to call at the end (it completes the profile).
+func (f *Flags) Start(port int, stderr io.Writer) (net.Listener, *log.Logger, func(), error) {
+	ln, err := Listen(*f.bind, port)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if *f.procs > 0 {
+		runtime.GOMAXPROCS(*f.procs)
+	}
+	stop, err := StartCPUProfile(*f.cpuprofile)
+	if err != nil {
+		ln.Close()
+		return nil, nil, nil, err
+	}
+	return ln, log.New(stderr, "", log.LstdFlags), stop, nil
 }
 
 // StartCPUProfile writes a CPU profile to path (for go tool pprof) until

@@ -32,13 +32,11 @@ func main() { httpserver.Main("lb", run) }
 // Server and serve until ctx is done.
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
 	fs := flag.NewFlagSet("lb", flag.ContinueOnError)
+	common := httpserver.AddFlags(fs)
 	list := fs.String("backends", defaultBackends, "comma-separated host:port of each backend, in round-robin order")
-	bind := fs.String("bind", "", "address to listen on (empty: all, as in the Python)")
 	dialTimeout := fs.Duration("dial-timeout", 2*time.Second, "give up on a backend that has not answered a connect in this long")
 	idle := fs.Duration("idle", time.Minute, "close a joined pair of connections when neither side sent anything for this long")
 	retry := fs.Duration("retry", 2*time.Second, "after a backend refused a connection, try the others first for this long")
-	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file, for go tool pprof")
-	procs := fs.Int("procs", 0, "threads that run Go code at once (GOMAXPROCS; 0: the program's default)")
 	port, err := httpserver.ParseArgs(fs, args, stderr, 44444)
 	if err != nil {
 		return err
@@ -47,20 +45,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	if err != nil {
 		return &httpserver.UsageError{Msg: "-backends: " + err.Error()}
 	}
-	ln, err := httpserver.Listen(*bind, port)
+	ln, logger, done, err := common.Start(port, stderr)
 	if err != nil {
 		return err
 	}
-	if *procs > 0 {
-		runtime.GOMAXPROCS(*procs)
-	}
-	stopProfile, err := httpserver.StartCPUProfile(*cpuprofile)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	defer stopProfile()
-	logger := log.New(stderr, "", log.LstdFlags)
+	defer done()
 	logger.Printf("load balancer running on port %d, backends %s, %d threads", ln.Addr().(*net.TCPAddr).Port, *list, runtime.GOMAXPROCS(0))
 	if ready != nil {
 		ready(ln.Addr())

@@ -27,11 +27,9 @@ func main() { httpserver.Main("server_thread_http", run) }
 // listening socket, then accept in a loop (Server.run).
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
 	fs := flag.NewFlagSet("server_thread_http", flag.ContinueOnError)
+	common := httpserver.AddFlags(fs)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
-	bind := fs.String("bind", "", "address to listen on (empty: all, as in the Python)")
 	timeout := fs.Duration("timeout", 10*time.Second, "drop a client that sends or reads nothing for this long")
-	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file, for go tool pprof")
-	procs := fs.Int("procs", 0, "threads that run Go code at once (GOMAXPROCS; 0: the program's default)")
 	port, err := httpserver.ParseArgs(fs, args, stderr, 46000)
 	if err != nil {
 		return err
@@ -40,20 +38,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	if err != nil {
 		return err
 	}
-	ln, err := httpserver.Listen(*bind, port)
+	ln, logger, done, err := common.Start(port, stderr)
 	if err != nil {
 		return err
 	}
-	if *procs > 0 {
-		runtime.GOMAXPROCS(*procs)
-	}
-	stopProfile, err := httpserver.StartCPUProfile(*cpuprofile)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	defer stopProfile()
-	logger := log.New(stderr, "", log.LstdFlags)
+	defer done()
 	logger.Printf("running on port %d, serving %s, %d threads", ln.Addr().(*net.TCPAddr).Port, hs.Root(), runtime.GOMAXPROCS(0))
 	if ready != nil {
 		ready(ln.Addr())
