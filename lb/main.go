@@ -36,7 +36,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	list := fs.String("backends", defaultBackends, "comma-separated host:port of each backend, in round-robin order")
 	dialTimeout := fs.Duration("dial-timeout", 2*time.Second, "give up on a backend that has not answered a connect in this long")
 	idle := fs.Duration("idle", time.Minute, "close a joined pair of connections when neither side sent anything for this long")
-	retry := fs.Duration("retry", 2*time.Second, "after a backend refused a connection, try the others first for this long")
+	retry := fs.Duration("retry", 2*time.Second, "how often to check again a backend that refused a connection (it is tried last until it accepts)")
 	port, err := httpserver.ParseArgs(fs, args, stderr, 44444)
 	if err != nil {
 		return err
@@ -55,8 +55,14 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		ready(ln.Addr())
 	}
 	s := &server{backends: backends, log: logger, dial: net.Dialer{Timeout: *dialTimeout, KeepAlive: -1}, idle: *idle, retry: *retry}
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		s.watch(ctx)
+	}()
 	// Serve is the asyncore loop's handle_accept: a goroutine per client.
 	httpserver.Serve(ctx, ln, logger, s.handle)
+	<-watched
 	return nil
 }
 
@@ -151,13 +157,44 @@ func (s *server) connect(stop context.Context) (net.Conn, string) {
 		if stop.Err() != nil {
 			return nil, ""
 		}
-		// Log once when a backend goes down, not once per client.
-		until := time.Now().Add(s.retry).UnixNano()
-		if old := b.downUntil.Swap(until); old < time.Now().UnixNano() {
-			s.log.Printf("backend %s: %v; trying the others first for %v", b.addr, err, s.retry)
+		// Log once when a backend goes down, not once per client; watch
+		// keeps it marked until it accepts connections again.
+		if old := b.downUntil.Swap(s.downUntil()); old < time.Now().UnixNano() {
+			s.log.Printf("backend %s: %v; trying the others first until it accepts again", b.addr, err)
 		}
 	}
 	return nil, ""
+}
+
+// downUntil is how long a failed backend stays marked: past the next check.
+func (s *server) downUntil() int64 { return time.Now().Add(2 * s.retry).UnixNano() }
+
+// watch connects, every retry interval, to each backend that has failed,
+// and marks it up again once it accepts: a periodic check, so that no
+// client has to be the one to find out. It ends when ctx is done.
+func (s *server) watch(ctx context.Context) {
+	tick := time.NewTicker(s.retry)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for _, b := range s.backends.servers {
+			if b.downUntil.Load() == 0 {
+				continue
+			}
+			c, err := s.dial.DialContext(ctx, "tcp", b.addr)
+			if err != nil {
+				b.downUntil.Store(s.downUntil())
+				continue
+			}
+			c.Close() // NOTE: only the connect mattered.
+			b.downUntil.Store(0)
+			s.log.Printf("backend %s: accepting connections again", b.addr)
+		}
+	}
 }
 
 // pipe mirrors the two handle_read methods of lb.py, Backend's (backend to

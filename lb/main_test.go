@@ -182,6 +182,48 @@ func TestBackendDown(t *testing.T) {
 	}
 }
 
+// TestBackendBack: a backend that was down is checked again and, once it
+// accepts connections, gets its turns again.
+func TestBackendBack(t *testing.T) {
+	addrs, lns := backends(t, 2, whoAmI)
+	lns[1].Close()
+	p := startLB(t, addrs, "-retry", "50ms")
+	get := func() string {
+		_, body := progtest.Parse(t, progtest.Exchange(t, p.Addr, "GET / HTTP/1.0\r\n\r\n"), false)
+		return string(body)
+	}
+	for i := range 4 {
+		if got := get(); got != "0" {
+			t.Fatalf("request %d went to backend %s while backend 1 was down", i, got)
+		}
+	}
+	back, err := net.Listen("tcp", addrs[1]) // backend 1 again, on its port
+	if err != nil {
+		t.Skipf("could not listen on %s again: %v", addrs[1], err)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer back.Close()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := back.Accept()
+			if err != nil {
+				return
+			}
+			c.SetDeadline(time.Now().Add(progtest.Timeout)) // NOTE: whoAmI reports nothing.
+			whoAmI(1, c)
+			c.Close()
+		}
+	}()
+	p.WaitLog(t, "backend "+addrs[1]+": accepting connections again", 1)
+	got := get() + get()
+	if got != "01" && got != "10" {
+		t.Errorf("after it came back, two requests went to backends %q, want both", got)
+	}
+}
+
 // TestAllDown: the client is closed at once, with a log line.
 func TestAllDown(t *testing.T) {
 	addrs, lns := backends(t, 2, whoAmI)
