@@ -90,6 +90,16 @@ port_taken() {
     fi
 }
 
+# listening PORT: does a program listen on PORT? Asked of ss when there is
+# one, so that no connection is made (it would take the lb's first turn).
+listening() {
+    if command -v ss >/dev/null; then
+        [ -n "$(ss -Hltn "( sport = :$1 )" 2>/dev/null)" ]
+    else
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    fi
+}
+
 # check_ports PORT...: refuse, naming the port, if one is taken. Ports from
 # 32768 up can be held for a moment by an outgoing connection, so each is
 # looked at three times, a second apart, before giving up.
@@ -122,7 +132,7 @@ start() {
 wait_port() {
     local name=$1 port=$2 pid=$3 i
     for i in $(seq 100); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return
+        listening "$port" && return
         kill -0 "$pid" 2>/dev/null || die "$name exited at start: $(tail -n 3 "$LOGS/$name.log")"
         sleep 0.1
     done
