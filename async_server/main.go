@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		return err
 	}
 	defer done()
-	logger.Printf("running on port %d, serving %s, %d threads", ln.Addr().(*net.TCPAddr).Port, hs.Root(), runtime.GOMAXPROCS(0))
+	logger.Printf("running on port %d, serving %s, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, hs.Root(), runtime.GOMAXPROCS(0))
 	if ready != nil {
 		ready(ln.Addr())
 	}

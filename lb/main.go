@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		return err
 	}
 	defer done()
-	logger.Printf("load balancer running on port %d, backends %s, %d threads", ln.Addr().(*net.TCPAddr).Port, *list, runtime.GOMAXPROCS(0))
+	logger.Printf("load balancer running on port %d, backends %s, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, *list, runtime.GOMAXPROCS(0))
 	if ready != nil {
 		ready(ln.Addr())
 	}
