@@ -53,10 +53,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	}
 	defer done()
 	logger.Printf("running on port %d, serving %s, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, hs.Root(), runtime.GOMAXPROCS(0))
+	s := &server{http: hs, log: logger, timeout: *timeout, events: make(chan event, 128)}
+	go s.accept(ln)
 	if ready != nil {
 		ready(ln.Addr())
 	}
-	s := &server{http: hs, log: logger, timeout: *timeout, events: make(chan event, 128)}
 	return s.loop(ctx, ln)
 }
 
@@ -93,12 +94,12 @@ type action struct {
 	linger bool   // the client may still be sending: see httpserver.WriteAndClose
 }
 
-// loop is asyncore.loop(): it runs until ctx is done and every connection
+// loop is asyncore.loop(): it handles what the accept goroutine and the
+// connections' goroutines report, until ctx is done and every connection
 // has finished (or was cut off Grace after ctx ended). It returns an error
 // only if accepting failed for another reason than the stop.
 func (s *server) loop(ctx context.Context, ln net.Listener) error {
 	var acceptErr error
-	go s.accept(ln)
 	clients := make(map[*client]bool)
 	accepting := true
 	stopping := ctx.Done()

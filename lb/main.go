@@ -51,15 +51,15 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	}
 	defer done()
 	logger.Printf("load balancer running on port %d, backends %s, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, *list, runtime.GOMAXPROCS(0))
-	if ready != nil {
-		ready(ln.Addr())
-	}
 	s := &server{backends: backends, log: logger, dial: net.Dialer{Timeout: *dialTimeout, KeepAlive: -1}, idle: *idle, retry: *retry}
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
 		s.watch(ctx)
 	}()
+	if ready != nil {
+		ready(ln.Addr())
+	}
 	// Serve is the asyncore loop's handle_accept: a goroutine per client.
 	httpserver.Serve(ctx, ln, logger, s.handle)
 	<-watched
