@@ -146,12 +146,12 @@ func (s *server) handle(stop context.Context, client net.Conn) {
 // connect opens a connection to the backend whose turn it is.
 // Fix: lb.py connected to its choice blindly, and when that backend was
 // down the client got nothing. Here the next one is tried, each at most
-// once, and a backend that failed is tried last for a while.
+// once, and a backend that failed is tried last until it accepts again.
 func (s *server) connect(stop context.Context) (net.Conn, string) {
 	for _, b := range s.backends.GetServer(time.Now()) {
 		c, err := s.dial.DialContext(stop, "tcp", b.addr)
 		if err == nil {
-			b.downUntil.Store(0)
+			s.markUp(b)
 			return c, b.addr
 		}
 		if stop.Err() != nil {
@@ -168,6 +168,13 @@ func (s *server) connect(stop context.Context) (net.Conn, string) {
 
 // downUntil is how long a failed backend stays marked: past the next check.
 func (s *server) downUntil() int64 { return time.Now().Add(2 * s.retry).UnixNano() }
+
+// markUp clears a backend's mark, and says so if it had one.
+func (s *server) markUp(b *backend) {
+	if b.downUntil.Load() != 0 && b.downUntil.Swap(0) != 0 { // the Load spares the shared memory a write per connection
+		s.log.Printf("backend %s: accepting connections again", b.addr)
+	}
+}
 
 // watch connects, every retry interval, to each backend that has failed,
 // and marks it up again once it accepts: a periodic check, so that no
@@ -191,8 +198,7 @@ func (s *server) watch(ctx context.Context) {
 				continue
 			}
 			c.Close() // NOTE: only the connect mattered.
-			b.downUntil.Store(0)
-			s.log.Printf("backend %s: accepting connections again", b.addr)
+			s.markUp(b)
 		}
 	}
 }
