@@ -305,8 +305,8 @@ func againstNginx(b *strings.Builder, runs []Run, meta map[string]string) {
 			c, cell(lb), cell(nl), ratio(lb, nl), cell(as), cell(th), cell(t1), cell(ns), ratio(as, ns), ratio(th, ns), ratio(t1, ns))
 	}
 	b.WriteString("\nasync_server runs its Go code on one thread by default, as asyncore did; the thread server and " +
-		"the lb on one per core. `-procs 1` shows the thread server on one thread: on a machine whose other " +
-		"core is busy with `ab`, handing goroutines between two threads costs more than it gains.\n")
+		"the lb on one per core. The `-procs 1` column runs the thread server's Go code on one thread too: it " +
+		"shows what a second thread costs or gains on a machine whose other core is busy with `ab`.\n")
 	failed := 0
 	for _, r := range runs {
 		if r.Section == "nginx" {
