@@ -245,7 +245,9 @@ func pythonHere(b *strings.Builder, runs []Run, meta map[string]string) {
 	b.WriteString("## The course's Python programs on this machine\n\n" +
 		"The originals (`--python DIR`), run in the same session with the same `ab` commands but fewer requests " +
 		"for the thread server (each finished connection leaves a thread spinning, so it slows down as it goes). " +
-		"The Python servers answer `/` with an empty 404, ours with page.html.\n\n")
+		"The Python servers answer `/` with an empty 404, ours with page.html. They listen with a backlog of 5 " +
+		"(`listen(5)`): at c = 50 and 100 a connection that finds it full waits for the kernel's SYN retry, a " +
+		"second or more (see the longest request in the raw outputs, `py_lb_50.txt` ...).\n\n")
 	if note := meta["python"]; note != "" {
 		fmt.Fprintf(b, "%s\n\n", note)
 	}
