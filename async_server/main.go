@@ -9,7 +9,7 @@
 // which owns every connection's state, parses, and decides what to send.
 // Nothing is shared, so nothing is locked.
 //
-// Usage: async_server [-root DIR] [-bind HOST] [-timeout D] [port]
+// Usage: async_server [-root DIR] [-bind HOST] [-timeout D] [-procs N] [-cpuprofile FILE] [port]
 package main
 
 import (

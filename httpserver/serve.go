@@ -67,6 +67,9 @@ func AddFlags(fs *flag.FlagSet) *Flags {
 // starts the CPU profile. It returns the listener, a logger writing to
 // stderr, and a function to call at the end (it completes the profile).
 func (f *Flags) Start(port int, stderr io.Writer) (net.Listener, *log.Logger, func(), error) {
+	if *f.procs < 0 {
+		return nil, nil, nil, &UsageError{Msg: fmt.Sprintf("-procs must be 0 or more, not %d", *f.procs)}
+	}
 	ln, err := Listen(*f.bind, port)
 	if err != nil {
 		return nil, nil, nil, err
@@ -121,6 +124,19 @@ func ParseArgs(fs *flag.FlagSet, args []string, stderr io.Writer, defaultPort in
 			return 0, err
 		}
 		return 0, &UsageError{Msg: err.Error()}
+	}
+	// Every duration is a timeout or an interval: zero or less would
+	// time out at once, or (for a ticker) panic.
+	var bad error
+	fs.VisitAll(func(f *flag.Flag) {
+		if g, ok := f.Value.(flag.Getter); ok && bad == nil {
+			if d, ok := g.Get().(time.Duration); ok && d <= 0 {
+				bad = &UsageError{Msg: fmt.Sprintf("-%s must be longer than 0, not %v", f.Name, d)}
+			}
+		}
+	})
+	if bad != nil {
+		return 0, bad
 	}
 	switch fs.NArg() {
 	case 0:

@@ -2,7 +2,7 @@
 // connection to a new connection to the next backend in turn (round robin)
 // and copies bytes both ways until both sides are done.
 //
-// Usage: lb [-backends host:port,...] [-bind HOST] [-dial-timeout D] [-idle D] [port]
+// Usage: lb [-backends host:port,...] [-bind HOST] [-dial-timeout D] [-idle D] [-retry D] [-procs N] [-cpuprofile FILE] [port]
 package main
 
 import (
@@ -98,7 +98,7 @@ func NewBackendList(list string) (*BackendList, error) {
 // GetServer mirrors BackendList.getserver: it takes the next turn of the
 // round robin. It returns every backend in the order one client should try
 // them: first the one whose turn it is, then the ones after it, each once;
-// the ones that failed within the retry time come last.
+// the ones marked down (a connect to them failed) come last.
 func (b *BackendList) GetServer(now time.Time) []*backend {
 	n := uint64(len(b.servers))
 	turn := b.current.Add(1) - 1

@@ -340,6 +340,8 @@ func TestNoLeak(t *testing.T) {
 func TestArgs(t *testing.T) {
 	progtest.Args(t, run,
 		progtest.ArgCase{Name: "bad duration", Args: []string{"-idle", "x"}, Want: "invalid value"},
+		progtest.ArgCase{Name: "zero retry", Args: []string{"-retry", "0"}, Want: "-retry must be longer than 0, not 0s"},
+		progtest.ArgCase{Name: "negative idle", Args: []string{"-idle", "-1s"}, Want: "-idle must be longer than 0, not -1s"},
 		progtest.ArgCase{Name: "backend without port", Args: []string{"-backends", "127.0.0.1"}, Want: `-backends: "127.0.0.1" is not host:port`},
 		progtest.ArgCase{Name: "backend port 0", Args: []string{"-backends", "a:1,b:0"}, Want: `"b:0" is not host:port with a port`},
 	)

@@ -5,7 +5,7 @@
 // The course file listens on 8889; the assignment ran it on 46000, which is
 // the default here so that the assignment's ab commands work as written.
 //
-// Usage: server_thread_http [-root DIR] [-bind HOST] [-timeout D] [port]
+// Usage: server_thread_http [-root DIR] [-bind HOST] [-timeout D] [-procs N] [-cpuprofile FILE] [port]
 package main
 
 import (

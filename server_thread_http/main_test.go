@@ -18,6 +18,7 @@ func TestHTTP(t *testing.T) {
 func TestArgs(t *testing.T) {
 	progtest.Args(t, run,
 		progtest.ArgCase{Name: "bad timeout", Args: []string{"-timeout", "x"}, Want: "invalid value"},
+		progtest.ArgCase{Name: "zero timeout", Args: []string{"-timeout", "0"}, Want: "-timeout must be longer than 0, not 0s"},
 		progtest.ArgCase{Name: "missing root", Args: []string{"-root", "/nonexistent", "0"}, Want: "no such file"},
 	)
 }

@@ -38,6 +38,7 @@ func Args(t *testing.T, run httpserver.RunFunc, cases ...ArgCase) {
 		{"unknown flag", []string{"-nope"}, "flag provided but not defined: -nope"},
 		{"two ports", []string{"1", "2"}, "too many arguments"},
 		{"port in use", []string{"-bind", "127.0.0.1", port}, "port " + port + " is already in use"},
+		{"negative procs", []string{"-procs", "-1", "0"}, "-procs must be 0 or more, not -1"},
 	}, cases...)
 	for _, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {
