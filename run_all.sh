@@ -75,7 +75,7 @@ BIN=""
 build() {
     BIN=$(mktemp -d)
     say "building into $BIN"
-    go build -o "$BIN/" ./async_server ./lb ./server_thread_http ./dokumentasi/report
+    go build -o "$BIN/" ./async_server ./lb ./server_thread_http ./internal/report
 }
 
 # --- ports and programs --------------------------------------------------------

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"progjar/httpserver"
+	"progjar/internal/tcpserver"
 )
 
 func main() {
@@ -29,17 +30,17 @@ func main() {
 	// program's Go code (-procs changes it). Sharing a machine with its
 	// clients, it is faster so, too: no work handed between threads.
 	runtime.GOMAXPROCS(1)
-	httpserver.Main("async_server", run)
+	tcpserver.Main("async_server", run)
 }
 
 // run mirrors main() in async_server.py: read the port (default 8887),
 // start the Server, run the loop.
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
 	fs := flag.NewFlagSet("async_server", flag.ContinueOnError)
-	common := httpserver.AddFlags(fs)
+	common := tcpserver.AddFlags(fs)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
 	timeout := fs.Duration("timeout", 10*time.Second, "drop a client that sends or reads nothing for this long")
-	port, err := httpserver.ParseArgs(fs, args, stderr, 8887)
+	port, err := tcpserver.ParseArgs(fs, args, stderr, 8887)
 	if err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ type client struct {
 type action struct {
 	more   bool   // keep reading
 	send   []byte // otherwise: write this (if any), then close
-	linger bool   // the client may still be sending: see httpserver.WriteAndClose
+	linger bool   // the client may still be sending: see tcpserver.WriteAndClose
 }
 
 // loop is asyncore.loop(): it handles what the accept goroutine and the
@@ -109,7 +110,7 @@ func (s *server) loop(ctx context.Context, ln net.Listener) error {
 		case <-stopping:
 			stopping = nil
 			ln.Close() // NOTE: the accept goroutine reports how it ended.
-			cutoff = time.After(httpserver.Grace)
+			cutoff = time.After(tcpserver.Grace)
 		case <-cutoff:
 			for c := range clients {
 				c.conn.Close() // its goroutine then reports closed
@@ -156,7 +157,7 @@ func (s *server) handleRead(c *client, data []byte, err error) action {
 		// that Content-Length did not count. The response is sent as is.
 		return action{send: s.http.Process(c.rcv[:n]), linger: n < len(c.rcv)}
 	case err != nil: // gone or timed out before the request was whole
-		if !httpserver.Quiet(err) {
+		if !tcpserver.Quiet(err) {
 			s.log.Printf("%s: %v", c.conn.RemoteAddr(), err)
 		}
 		return action{}
@@ -167,7 +168,7 @@ func (s *server) handleRead(c *client, data []byte, err error) action {
 // accept reports each new connection to the loop, and the end of accepting.
 func (s *server) accept(ln net.Listener) {
 	for {
-		conn, err := httpserver.Accept(ln, s.log)
+		conn, err := tcpserver.Accept(ln, s.log)
 		if err != nil {
 			s.events <- event{err: err}
 			return
@@ -193,7 +194,7 @@ func (c *client) serve(events chan<- event, timeout time.Duration) {
 			continue
 		}
 		// NOTE: a failed write means the client left; nobody is left to tell.
-		_ = httpserver.WriteAndClose(c.conn, a.send, a.linger, timeout)
+		_ = tcpserver.WriteAndClose(c.conn, a.send, a.linger, timeout)
 		return
 	}
 }

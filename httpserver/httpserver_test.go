@@ -14,7 +14,7 @@ import (
 	"time"
 
 	. "progjar/httpserver"
-	"progjar/httpserver/progtest"
+	"progjar/internal/progtest"
 )
 
 // TestComplete: when is a request whole? The rows marked Python: were

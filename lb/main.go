@@ -20,30 +20,30 @@ import (
 	"sync/atomic"
 	"time"
 
-	"progjar/httpserver"
+	"progjar/internal/tcpserver"
 )
 
 // defaultBackends is the list in BackendList.__init__ in lb.py.
 const defaultBackends = "127.0.0.1:9002,127.0.0.1:9003,127.0.0.1:9004,127.0.0.1:9005"
 
-func main() { httpserver.Main("lb", run) }
+func main() { tcpserver.Main("lb", run) }
 
 // run mirrors main() in lb.py: read the port (default 44444), start the
 // Server and serve until ctx is done.
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
 	fs := flag.NewFlagSet("lb", flag.ContinueOnError)
-	common := httpserver.AddFlags(fs)
+	common := tcpserver.AddFlags(fs)
 	list := fs.String("backends", defaultBackends, "comma-separated host:port of each backend, in round-robin order")
 	dialTimeout := fs.Duration("dial-timeout", 2*time.Second, "give up on a backend that has not answered a connect in this long")
 	idle := fs.Duration("idle", time.Minute, "close a joined pair of connections when neither side sent anything for this long")
 	retry := fs.Duration("retry", 2*time.Second, "how often to check again a backend that refused a connection (it is tried last until it accepts)")
-	port, err := httpserver.ParseArgs(fs, args, stderr, 44444)
+	port, err := tcpserver.ParseArgs(fs, args, stderr, 44444)
 	if err != nil {
 		return err
 	}
 	backends, err := NewBackendList(*list)
 	if err != nil {
-		return &httpserver.UsageError{Msg: "-backends: " + err.Error()}
+		return &tcpserver.UsageError{Msg: "-backends: " + err.Error()}
 	}
 	ln, logger, done, err := common.Start(port, stderr)
 	if err != nil {
@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		ready(ln.Addr())
 	}
 	// Serve is the asyncore loop's handle_accept: a goroutine per client.
-	httpserver.Serve(ctx, ln, logger, s.handle)
+	tcpserver.Serve(ctx, ln, logger, s.handle)
 	<-watched
 	return nil
 }
@@ -134,7 +134,7 @@ func (s *server) handle(stop context.Context, client net.Conn) {
 		s.log.Printf("connection from %s: no backend accepted it; closing", client.RemoteAddr())
 		// Close gently (FIN, then read what the client still sends), so
 		// the client sees the end of the connection and not a reset.
-		_ = httpserver.WriteAndClose(client, nil, true, s.dial.Timeout) // NOTE: nothing more to do on failure.
+		_ = tcpserver.WriteAndClose(client, nil, true, s.dial.Timeout) // NOTE: nothing more to do on failure.
 		return
 	}
 	defer be.Close()
@@ -253,7 +253,7 @@ func (s *server) copyHalf(dst, src net.Conn, first *atomic.Bool) {
 			}
 		}
 		if err != nil {
-			if !httpserver.Quiet(err) {
+			if !tcpserver.Quiet(err) {
 				s.log.Printf("%s -> %s: %v", src.RemoteAddr(), dst.RemoteAddr(), err)
 			}
 			src.Close() // NOTE: closing only to stop both directions.

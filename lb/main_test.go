@@ -14,7 +14,8 @@ import (
 	"time"
 
 	"progjar/httpserver"
-	"progjar/httpserver/progtest"
+	"progjar/internal/progtest"
+	"progjar/internal/tcpserver"
 )
 
 func TestMain(m *testing.M) { progtest.Main(m) }
@@ -257,10 +258,10 @@ func miniServer(hs *httpserver.Server, c net.Conn) {
 		n, err := c.Read(buf)
 		rcv = append(rcv, buf[:n]...)
 		if size, ferr := httpserver.Complete(rcv); ferr != nil {
-			httpserver.WriteAndClose(c, hs.Reject(ferr), true, time.Second) // NOTE: the test reads it.
+			tcpserver.WriteAndClose(c, hs.Reject(ferr), true, time.Second) // NOTE: the test reads it.
 			return
 		} else if size > 0 {
-			httpserver.WriteAndClose(c, hs.Process(rcv[:size]), size < len(rcv), time.Second) // NOTE: likewise.
+			tcpserver.WriteAndClose(c, hs.Process(rcv[:size]), size < len(rcv), time.Second) // NOTE: likewise.
 			return
 		}
 		if err != nil {

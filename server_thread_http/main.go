@@ -19,18 +19,19 @@ import (
 	"time"
 
 	"progjar/httpserver"
+	"progjar/internal/tcpserver"
 )
 
-func main() { httpserver.Main("server_thread_http", run) }
+func main() { tcpserver.Main("server_thread_http", run) }
 
 // run mirrors main() and Server.__init__ in server_thread_http.py: open the
 // listening socket, then accept in a loop (Server.run).
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
 	fs := flag.NewFlagSet("server_thread_http", flag.ContinueOnError)
-	common := httpserver.AddFlags(fs)
+	common := tcpserver.AddFlags(fs)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
 	timeout := fs.Duration("timeout", 10*time.Second, "drop a client that sends or reads nothing for this long")
-	port, err := httpserver.ParseArgs(fs, args, stderr, 46000)
+	port, err := tcpserver.ParseArgs(fs, args, stderr, 46000)
 	if err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	}
 	s := &server{http: hs, log: logger, timeout: *timeout}
 	// Serve is Server.run: accept, log, start a goroutine per connection.
-	httpserver.Serve(ctx, ln, logger, s.handle)
+	tcpserver.Serve(ctx, ln, logger, s.handle)
 	return nil
 }
 
@@ -89,7 +90,7 @@ func (s *server) handle(stop context.Context, conn net.Conn) {
 			// bytes that Content-Length did not count.
 			resp = s.http.Process(rcv[:size])
 		case err != nil: // gone or timed out before the request was whole
-			if !httpserver.Quiet(err) {
+			if !tcpserver.Quiet(err) {
 				s.log.Printf("%s: %v", conn.RemoteAddr(), err)
 			}
 			conn.Close() // NOTE: nothing to do with a close error.
@@ -98,7 +99,7 @@ func (s *server) handle(stop context.Context, conn net.Conn) {
 			continue
 		}
 		// NOTE: a failed write means the client left; nobody is left to tell.
-		_ = httpserver.WriteAndClose(conn, resp, ferr != nil || size < len(rcv), s.timeout)
+		_ = tcpserver.WriteAndClose(conn, resp, ferr != nil || size < len(rcv), s.timeout)
 		// Fix: the Python kept looping on the closed socket, catching the
 		// OSError forever: every finished connection left a thread
 		// spinning at full CPU. Returning ends this goroutine.

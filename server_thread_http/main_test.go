@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"progjar/httpserver/progtest"
+	"progjar/internal/progtest"
 )
 
 func TestMain(m *testing.M) { progtest.Main(m) }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"progjar/httpserver"
+	"progjar/internal/tcpserver"
 )
 
 // ArgCase is a command line and the error it must give ("" for none).
@@ -24,7 +24,7 @@ type ArgCase struct {
 
 // Args runs a program with each bad command line and checks the error: one
 // clear line, no panic, nothing started. The port-in-use case is added.
-func Args(t *testing.T, run httpserver.RunFunc, cases ...ArgCase) {
+func Args(t *testing.T, run tcpserver.RunFunc, cases ...ArgCase) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func Args(t *testing.T, run httpserver.RunFunc, cases ...ArgCase) {
 // Robustness checks what a server must survive: stalled and vanishing
 // clients, and a stop while a request is in flight. The server must have
 // been started with -timeout 500ms.
-func Robustness(t *testing.T, run httpserver.RunFunc) {
+func Robustness(t *testing.T, run tcpserver.RunFunc) {
 	t.Run("stalled clients are dropped and delay nobody", func(t *testing.T) {
 		p := Start(t, run, "-root", DocRoot(t), "-timeout", "500ms")
 		var stalled []*net.TCPConn

@@ -1,4 +1,4 @@
-package httpserver_test
+package tcpserver_test
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"testing"
 
-	. "progjar/httpserver"
+	. "progjar/internal/tcpserver"
 )
 
 // flakyListener fails Accept with each error of errs in turn, then accepts

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"progjar/httpserver"
+	"progjar/internal/tcpserver"
 )
 
 // Timeout bounds every connection and wait in these tests.
@@ -37,7 +37,7 @@ type Program struct {
 // Start runs a program's run function on 127.0.0.1:0 with the given flags
 // (the port is added last) and returns once it listens. It is stopped at
 // the end of the test.
-func Start(t testing.TB, run httpserver.RunFunc, flags ...string) *Program {
+func Start(t testing.TB, run tcpserver.RunFunc, flags ...string) *Program {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Program{cancel: cancel, done: make(chan error, 1)}
@@ -68,8 +68,8 @@ func (p *Program) Stop() error {
 		p.cancel()
 		select {
 		case p.err = <-p.done:
-		case <-time.After(Timeout + httpserver.Grace):
-			p.err = fmt.Errorf("did not stop within %v", Timeout+httpserver.Grace)
+		case <-time.After(Timeout + tcpserver.Grace):
+			p.err = fmt.Errorf("did not stop within %v", Timeout+tcpserver.Grace)
 		}
 	})
 	return p.err

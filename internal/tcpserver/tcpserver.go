@@ -1,4 +1,8 @@
-package httpserver
+// Package tcpserver holds what the three programs share around their
+// sockets and is not in the course's files: the command line, the
+// listening socket, accepting with backoff, a graceful stop, and closing a
+// connection without losing the answer.
+package tcpserver
 
 import (
 	"context"
@@ -17,9 +21,6 @@ import (
 	"syscall"
 	"time"
 )
-
-// This file holds what the three programs share around the sockets: the
-// command line, the listening socket, the accept loop and a clean stop.
 
 // Grace is how long a stopping program lets in-flight connections finish.
 const Grace = 5 * time.Second
