@@ -57,13 +57,17 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		defer close(watched)
 		s.watch(ctx)
 	}()
+	defer context.AfterFunc(ctx, func() { ln.Close() })() // NOTE: the stop; Accept then returns net.ErrClosed.
 	if ready != nil {
 		ready(ln.Addr())
 	}
-	// Serve is the asyncore loop's handle_accept: a goroutine per client.
-	tcpserver.Serve(ctx, ln, logger, s.handle)
+	err = s.handleAccept(ln)
+	s.clients.Wait(tcpserver.Grace)
 	<-watched
-	return nil
+	if ctx.Err() != nil {
+		return nil // stopped, as asked
+	}
+	return err
 }
 
 // BackendList mirrors class BackendList in lb.py.
@@ -95,10 +99,11 @@ func NewBackendList(list string) (*BackendList, error) {
 	return b, nil
 }
 
-// GetServer mirrors BackendList.getserver: it takes the next turn of the
-// round robin. It returns every backend in the order one client should try
-// them: first the one whose turn it is, then the ones after it, each once;
-// the ones marked down (a connect to them failed) come last.
+// GetServer mirrors BackendList.getserver, which returned the one backend
+// whose turn it was. It takes the next turn of the round robin and returns
+// every backend in the order one client should try them: first the one
+// whose turn it is, then the ones after it, each once; the ones marked
+// down (a connect to them failed) come last.
 func (b *BackendList) GetServer(now time.Time) []*backend {
 	n := uint64(len(b.servers))
 	turn := b.current.Add(1) - 1
@@ -122,40 +127,58 @@ type server struct {
 	dial     net.Dialer // without TCP keepalive: it would cost four setsockopt calls per connection
 	idle     time.Duration
 	retry    time.Duration
+	clients  tcpserver.Conns // the clients being served, so that a stop can wait for them
 }
 
-// handle mirrors Server.handle_accept in lb.py and the Backend and
-// ProcessTheClient it creates: connect to a backend, then copy both ways.
-// It is cut off when stop is done.
-func (s *server) handle(stop context.Context, client net.Conn) {
+// handleAccept mirrors Server.handle_accept, which asyncore called for
+// each new client: accept it, take the next backend's turn (getserver),
+// and start the goroutine that connects to the backend and joins the two.
+// It returns when the listener is closed.
+//
+// In lb.py the connect did not wait (asyncore's sockets never block). In Go
+// it does, so it runs in the client's goroutine: a slow backend must not
+// hold up the clients behind it.
+func (s *server) handleAccept(ln net.Listener) error {
+	for {
+		client, err := tcpserver.Accept(ln, s.log) // retries, with a pause, when out of file descriptors
+		if err != nil {
+			return err
+		}
+		order := s.backends.GetServer(time.Now())
+		s.clients.Add(client)
+		go s.forward(client, order)
+	}
+}
+
+// forward is the rest of handle_accept for one client: connect to the
+// first backend of order that accepts (Backend(bs)), log the pair as lb.py
+// did, and copy bytes both ways (Backend and ProcessTheClient).
+func (s *server) forward(client net.Conn, order []*backend) {
+	defer s.clients.Remove(client)
 	defer client.Close() // NOTE: the pair is finished either way.
-	be, addr := s.connect(stop)
+	be, addr := s.connect(order)
 	if be == nil {
-		s.log.Printf("connection from %s: no backend accepted it; closing", client.RemoteAddr())
+		s.log.Printf("koneksi dari %s: no backend accepted it; closing", client.RemoteAddr())
 		// Close gently (FIN, then read what the client still sends), so
 		// the client sees the end of the connection and not a reset.
 		_ = tcpserver.WriteAndClose(client, nil, true, s.dial.Timeout) // NOTE: nothing more to do on failure.
 		return
 	}
 	defer be.Close()
-	s.log.Printf("connection from %s forwarded to %s", client.RemoteAddr(), addr)
-	defer context.AfterFunc(stop, func() { client.Close(); be.Close() })()
+	s.log.Printf("koneksi dari %s diteruskan ke %s", client.RemoteAddr(), addr)
 	s.pipe(client, be)
 }
 
-// connect opens a connection to the backend whose turn it is.
+// connect opens a connection to the first backend of order that accepts.
 // Fix: lb.py connected to its choice blindly, and when that backend was
 // down the client got nothing. Here the next one is tried, each at most
 // once, and a backend that failed is tried last until it accepts again.
-func (s *server) connect(stop context.Context) (net.Conn, string) {
-	for _, b := range s.backends.GetServer(time.Now()) {
-		c, err := s.dial.DialContext(stop, "tcp", b.addr)
+func (s *server) connect(order []*backend) (net.Conn, string) {
+	for _, b := range order {
+		c, err := s.dial.Dial("tcp", b.addr)
 		if err == nil {
 			s.markUp(b)
 			return c, b.addr
-		}
-		if stop.Err() != nil {
-			return nil, ""
 		}
 		// Log once when a backend goes down, not once per client; watch
 		// keeps it marked until it accepts connections again.

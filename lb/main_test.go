@@ -106,13 +106,13 @@ func TestRoundRobin(t *testing.T) {
 	}
 	var got []string
 	for _, line := range strings.Split(p.Log(), "\n") {
-		if _, to, ok := strings.Cut(line, " forwarded to "); ok {
+		if _, to, ok := strings.Cut(line, " diteruskan ke "); ok {
 			got = append(got, to)
 		}
 	}
 	for i, to := range got {
 		if to != addrs[i%4] {
-			t.Errorf("log line %d: forwarded to %s, want %s", i, to, addrs[i%4])
+			t.Errorf("log line %d: diteruskan ke %s, want %s", i, to, addrs[i%4])
 		}
 	}
 	if len(got) != 10 {
@@ -278,7 +278,7 @@ func TestStopInFlight(t *testing.T) {
 	if _, err := io.WriteString(c, "hello"); err != nil {
 		t.Fatal(err)
 	}
-	p.WaitLog(t, "forwarded to", 1)
+	p.WaitLog(t, "diteruskan ke", 1)
 	stopped := make(chan error, 1)
 	go func() { stopped <- p.Stop() }()
 	time.Sleep(100 * time.Millisecond)

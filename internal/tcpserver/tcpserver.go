@@ -177,7 +177,8 @@ func Listen(host string, port int) (net.Listener, error) {
 // Accept waits for the next connection. A temporary failure, such as
 // running out of file descriptors, is retried after a pause that starts at
 // 5 ms and doubles up to 1 s (as net/http does), logged once per burst, so
-// the loop never spins. It returns an error only when ln is closed or broken.
+// the loop never spins. It returns an error only when ln is closed (the
+// stop) or broken (then the error is logged too).
 func Accept(ln net.Listener, logger *log.Logger) (net.Conn, error) {
 	var delay time.Duration
 	for {
@@ -185,7 +186,11 @@ func Accept(ln net.Listener, logger *log.Logger) (net.Conn, error) {
 		if err == nil {
 			return c, nil
 		}
-		if errors.Is(err, net.ErrClosed) || !retryable(err) {
+		if errors.Is(err, net.ErrClosed) {
+			return nil, err
+		}
+		if !retryable(err) {
+			logger.Printf("accept: %v; no longer accepting", err)
 			return nil, err
 		}
 		if delay == 0 {
@@ -210,41 +215,51 @@ func retryable(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// Serve runs handle in a goroutine of its own for each connection accepted
-// on ln, until ctx is done. Then it closes ln, lets the handlers finish for
-// up to Grace, cancels the context they were given (a handler closes its
-// connections when that happens) and returns once every handler has.
-func Serve(ctx context.Context, ln net.Listener, logger *log.Logger, handle func(context.Context, net.Conn)) {
-	force, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stopped := context.AfterFunc(ctx, func() { ln.Close() })
-	defer stopped()
+// Conns is the set of connections a program is serving, so that a stop
+// can wait for them and, after Grace, close the ones still open. A
+// connection is added when it is accepted and removed when its goroutine
+// is done with it. The zero value is an empty set.
+type Conns struct {
+	mu   sync.Mutex
+	open map[io.Closer]struct{}
+	wg   sync.WaitGroup
+}
 
-	var wg sync.WaitGroup
-	for {
-		c, err := Accept(ln, logger)
-		if err != nil {
-			if ctx.Err() == nil {
-				logger.Printf("accept: %v; no longer accepting", err)
-			}
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			handle(force, c)
-		}()
+// Add puts c in the set.
+func (cs *Conns) Add(c io.Closer) {
+	cs.wg.Add(1)
+	cs.mu.Lock()
+	if cs.open == nil {
+		cs.open = make(map[io.Closer]struct{})
 	}
-	ln.Close() // NOTE: the error only repeats why accepting ended.
+	cs.open[c] = struct{}{}
+	cs.mu.Unlock()
+}
 
+// Remove takes c out of the set, once its goroutine is done with it.
+func (cs *Conns) Remove(c io.Closer) {
+	cs.mu.Lock()
+	delete(cs.open, c)
+	cs.mu.Unlock()
+	cs.wg.Done()
+}
+
+// Wait returns once every connection has been removed. After grace it
+// closes those still open, which makes their goroutines end.
+func (cs *Conns) Wait(grace time.Duration) {
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	go func() { cs.wg.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(Grace):
-		cancel()
-		<-done
+		return
+	case <-time.After(grace):
 	}
+	cs.mu.Lock()
+	for c := range cs.open {
+		c.Close() // NOTE: closing only to cut it off; its goroutine sees the error.
+	}
+	cs.mu.Unlock()
+	<-done
 }
 
 // WriteAndClose sends a whole response and closes the connection. With

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	. "progjar/internal/tcpserver"
 )
@@ -41,7 +42,7 @@ func TestAccept(t *testing.T) {
 		{"too many open files, three times", []error{emfile, emfile, emfile}, false, 1},
 		{"aborted connection", []error{&net.OpError{Op: "accept", Err: syscall.ECONNABORTED}}, false, 1},
 		{"closed", []error{net.ErrClosed}, true, 0},
-		{"another error", []error{errors.New("broken")}, true, 0},
+		{"another error", []error{errors.New("broken")}, true, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -67,5 +68,47 @@ func TestAccept(t *testing.T) {
 				t.Errorf("%d log lines, want %d: %q", n, tc.logs, out.String())
 			}
 		})
+	}
+}
+
+// closer counts its Close calls, and removes itself from its set when
+// closed, as a connection's goroutine does when its connection is cut.
+type closer struct {
+	set    *Conns
+	closed chan struct{}
+}
+
+func (c *closer) Close() error {
+	close(c.closed)
+	go c.set.Remove(c)
+	return nil
+}
+
+// TestConnsWait: a stop waits for the connections being served, and after
+// the grace period closes those still open.
+func TestConnsWait(t *testing.T) {
+	var set Conns
+	finished := &closer{set: &set, closed: make(chan struct{})}
+	stuck := &closer{set: &set, closed: make(chan struct{})}
+	set.Add(finished)
+	set.Add(stuck)
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		set.Remove(finished) // ends by itself, within the grace period
+	}()
+	start := time.Now()
+	set.Wait(200 * time.Millisecond)
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Errorf("Wait returned after %v, before the grace period, with a connection open", d)
+	}
+	select {
+	case <-stuck.closed:
+	default:
+		t.Error("the connection still open after the grace period was not closed")
+	}
+	select {
+	case <-finished.closed:
+		t.Error("a connection that ended by itself was closed by Wait")
+	default:
 	}
 }
