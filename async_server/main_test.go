@@ -8,11 +8,38 @@ import (
 
 func TestMain(m *testing.M) { progtest.Main(m) }
 
-// TestHTTP runs the shared table of raw requests over real sockets.
+// TestHTTP runs the shared table of raw requests over real sockets, and
+// checks that every connection was logged as handle_accept logged it.
 func TestHTTP(t *testing.T) {
 	p := progtest.Start(t, run, "-root", progtest.DocRoot(t))
 	progtest.Conformance(t, p.Addr)
 	p.WaitLog(t, "connection from 127.0.0.1:", len(progtest.Cases))
+}
+
+// TestOneAfterAnother: what async_server.py did to clients that come one
+// after another. It kept its buffer, rcv, in a global shared by every
+// connection, and closed a connection after its first read, whole request
+// or not; whatever that read left in rcv was put in front of the next
+// client's request, even a client that came later.
+func TestOneAfterAnother(t *testing.T) {
+	p := progtest.Start(t, run, "-root", progtest.DocRoot(t))
+	page, kosong, none := progtest.Files["page.html"], "kosong", ""
+	progtest.RunSequences(t, p.Addr, []progtest.Sequence{{
+		// Measured with the Python: the next client got pokijan.jpg.
+		Name:    "Python: a client that left half a request answered the next one",
+		Clients: []progtest.Client{{Pieces: []string{"GET /big.jpg HT"}, Leave: true}, {Pieces: []string{"GET /page.html HTTP/1.0\r\n\r\n"}}},
+		Code:    200, Body: &page,
+	}, {
+		// Measured with the Python: the POST got nothing (its last read
+		// did not end in CRLF), and the DELETE got "200 kosong".
+		Name:    "Python: a POST with a body turned the next DELETE into a POST",
+		Clients: []progtest.Client{{Pieces: []string{"POST / HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi"}}, {Pieces: []string{"DELETE / HTTP/1.0\r\n\r\n"}}},
+		Code:    501, Body: &none,
+	}, {
+		Name:    "a POST after a client that left",
+		Clients: []progtest.Client{{Pieces: []string{"GET / HTTP/1.0\r\nHost: x"}, Leave: true}, {Pieces: []string{"POST / HTTP/1.0\r\nContent-Length: 1\r\n\r\nx"}}},
+		Code:    200, Body: &kosong,
+	}})
 }
 
 func TestArgs(t *testing.T) {

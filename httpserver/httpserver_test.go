@@ -18,7 +18,7 @@ import (
 )
 
 // TestComplete: when is a request whole? The rows marked Python: were
-// answered too early (or never) by the course's "ends in CRLF" rule.
+// answered too early by the course's rule, "the buffer ends in CRLF".
 func TestComplete(t *testing.T) {
 	big := strings.Repeat("a", MaxHeaderBytes+1)
 	tests := []struct {
@@ -39,7 +39,8 @@ func TestComplete(t *testing.T) {
 		{"pipelined rest is not counted", "GET / HTTP/1.0\r\n\r\nGET /", 18, 0},
 		{"empty line is a request of its own", "\r\n", 2, 0},
 		{"bare empty line", "\n", 1, 0},
-		{"Python: POST body not yet here", "POST / HTTP/1.0\r\nContent-Length: 4\r\n\r\nab", 0, 0},
+		{"Python: headers ended, body not yet here", "POST / HTTP/1.0\r\nContent-Length: 4\r\n\r\n", 0, 0},
+		{"half the body here", "POST / HTTP/1.0\r\nContent-Length: 4\r\n\r\nab", 0, 0},
 		{"POST body here", "POST / HTTP/1.0\r\nContent-Length: 4\r\n\r\nabcd", 42, 0},
 		{"header names ignore case", "POST / HTTP/1.0\r\ncontent-length:  2 \r\n\r\nab", 42, 0},
 		{"same length twice", "POST / HTTP/1.0\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na", 58, 0},
@@ -96,7 +97,7 @@ func TestProcess(t *testing.T) {
 			"Content-Length: " + strconv.Itoa(len(page)) + "\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"},
 		{"POST", "POST /x HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi", "HTTP/1.0 200 OK\r\n" + common +
 			"Content-Length: 6\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nkosong"},
-		{"Python: 404 has no stray CRLFs", "GET /none.html HTTP/1.0\r\n\r\n", "HTTP/1.0 404 Not Found\r\n" + common +
+		{"404 is headers only", "GET /none.html HTTP/1.0\r\n\r\n", "HTTP/1.0 404 Not Found\r\n" + common +
 			"Content-Length: 0\r\n\r\n"},
 		{"Python: KeyError on unknown extension", "GET /weird.xyz HTTP/1.0\r\n\r\n", "HTTP/1.0 404 Not Found\r\n" + common +
 			"Content-Length: 0\r\n\r\n"},

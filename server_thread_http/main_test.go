@@ -1,6 +1,8 @@
 package main
 
 import (
+	"runtime"
+	"strings"
 	"testing"
 
 	"progjar/internal/progtest"
@@ -8,11 +10,63 @@ import (
 
 func TestMain(m *testing.M) { progtest.Main(m) }
 
-// TestHTTP runs the shared table of raw requests over real sockets.
+// TestHTTP runs the shared table of raw requests over real sockets, and
+// checks that every connection was logged as Server.run logged it.
 func TestHTTP(t *testing.T) {
 	p := progtest.Start(t, run, "-root", progtest.DocRoot(t))
 	progtest.Conformance(t, p.Addr)
 	p.WaitLog(t, "connection from 127.0.0.1:", len(progtest.Cases))
+}
+
+// TestVerbose: -v logs each request and answer as the Python did ("data
+// dari client", "balas ke  client"); without it, neither is logged.
+func TestVerbose(t *testing.T) {
+	for _, tc := range []struct {
+		flags []string
+		want  []string
+		never []string
+	}{
+		{nil, []string{"connection from"}, []string{"data dari client", "balas ke  client"}},
+		{[]string{"-v"}, []string{"connection from", `data dari client: "GET /notes.txt HTTP/1.0\r\n\r\n"`, `balas ke  client: "HTTP/1.0 200 OK\r\n`, `plain text\n"`}, nil},
+	} {
+		t.Run(strings.Join(append([]string{"flags"}, tc.flags...), " "), func(t *testing.T) {
+			p := progtest.Start(t, run, append([]string{"-root", progtest.DocRoot(t)}, tc.flags...)...)
+			progtest.Exchange(t, p.Addr, "GET /notes.txt HTTP/1.0\r\n\r\n")
+			p.WaitLog(t, "connection from", 1)
+			if err := p.Stop(); err != nil { // every line is written by now
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(p.Log(), w) {
+					t.Errorf("log lacks %q:\n%s", w, p.Log())
+				}
+			}
+			for _, n := range tc.never {
+				if strings.Contains(p.Log(), n) {
+					t.Errorf("log has %q:\n%s", n, p.Log())
+				}
+			}
+		})
+	}
+}
+
+// TestNoThreadLeft: Python: server_thread_http.py's thread kept looping on
+// its closed socket after answering, catching the OSError, at full CPU,
+// forever: one more spinning thread per connection. Here the goroutine of
+// a connection ends with it.
+func TestNoThreadLeft(t *testing.T) {
+	p := progtest.Start(t, run, "-root", progtest.DocRoot(t))
+	base := runtime.NumGoroutine()
+	for range 50 {
+		progtest.Exchange(t, p.Addr, "GET /notes.txt HTTP/1.0\r\n\r\n")
+	}
+	progtest.Settle(t, base)
+	// A connection that ends without a request ends its goroutine too.
+	for range 10 {
+		c := progtest.Dial(t, p.Addr)
+		c.Close() // NOTE: leaving at once is the point.
+	}
+	progtest.Settle(t, base)
 }
 
 func TestArgs(t *testing.T) {
@@ -20,6 +74,7 @@ func TestArgs(t *testing.T) {
 		progtest.ArgCase{Name: "bad timeout", Args: []string{"-timeout", "x"}, Want: "invalid value"},
 		progtest.ArgCase{Name: "zero timeout", Args: []string{"-timeout", "0"}, Want: "-timeout must be longer than 0, not 0s"},
 		progtest.ArgCase{Name: "missing root", Args: []string{"-root", "/nonexistent", "0"}, Want: "no such file"},
+		progtest.ArgCase{Name: "-v takes no value", Args: []string{"-v=maybe"}, Want: "invalid boolean value"},
 	)
 }
 
