@@ -16,7 +16,6 @@ import (
 	"context"
 	"flag"
 	"io"
-	"log"
 	"net"
 	"runtime"
 	"time"
@@ -66,7 +65,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 // asyncore.loop() was.
 type server struct {
 	http    *httpserver.Server
-	log     *log.Logger
+	log     *tcpserver.Log
 	timeout time.Duration
 	events  chan event // every goroutine reports here; only the loop receives
 }
@@ -84,15 +83,16 @@ type event struct {
 // one connection. Only the loop touches rcv.
 type client struct {
 	conn  net.Conn
-	rcv   []byte      // Fix: one buffer per connection; the Python shared one global rcv among all
-	reply chan action // the loop's answer to each read event
+	rcv   httpserver.Request // Fix: one per connection; the Python shared one global rcv among all
+	reply chan action        // the loop's answer to each read event
 }
 
 // action is what the loop tells a connection's goroutine after a read.
 type action struct {
-	more   bool   // keep reading
-	send   []byte // otherwise: write this (if any), then close
-	linger bool   // the client may still be sending: see tcpserver.WriteAndClose
+	more   bool        // keep reading
+	extend bool        // and give the client another timeout: its body is arriving
+	send   net.Buffers // otherwise: write this (if any), then close
+	linger bool        // the client may still be sending: see tcpserver.WriteAndClose
 }
 
 // loop is asyncore.loop(): it handles what the accept goroutine and the
@@ -145,24 +145,28 @@ func (s *server) handleAccept(conn net.Conn) *client {
 }
 
 // handleRead mirrors ProcessTheClient.handle_read: add what arrived to the
-// connection's buffer and, once the request is whole, answer it.
+// connection's request and, once it is whole, answer it.
+//
+// Fix: the Python closed the connection at the end of every handle_read,
+// whether it had answered or not: a request that took two reads got no
+// answer, and its start stayed in the global rcv for the next client. Here
+// a connection stays open until its request is whole (or its time is up).
 func (s *server) handleRead(c *client, data []byte, err error) action {
-	c.rcv = append(c.rcv, data...)
-	n, ferr := httpserver.Complete(c.rcv)
+	done, bad := c.rcv.Add(data)
 	switch {
-	case ferr != nil:
-		return action{send: s.http.Reject(ferr), linger: true}
-	case n > 0:
+	case bad != nil:
+		return action{send: s.http.Reject(bad), linger: true}
+	case done:
 		// Fix: the Python appended "\r\n\r\n" after the body, four bytes
 		// that Content-Length did not count. The response is sent as is.
-		return action{send: s.http.Process(c.rcv[:n]), linger: n < len(c.rcv)}
+		return action{send: s.http.Process(c.rcv.Head()), linger: c.rcv.Unread()}
 	case err != nil: // gone or timed out before the request was whole
 		if !tcpserver.Quiet(err) {
 			s.log.Printf("%s: %v", c.conn.RemoteAddr(), err)
 		}
 		return action{}
 	}
-	return action{more: true}
+	return action{more: true, extend: c.rcv.InBody() && len(data) > 0}
 }
 
 // accept reports each new connection to the loop, and the end of accepting.
@@ -181,16 +185,22 @@ func (s *server) accept(ln net.Listener) {
 // loop and does what the loop answers. It owns no request state.
 func (c *client) serve(events chan<- event, timeout time.Duration) {
 	defer func() { events <- event{client: c, closed: true} }()
+	// Fix: the Python never timed a client out, so one that sent nothing,
+	// or a byte now and then, kept its connection forever. Here the head
+	// must be in within timeout of the connection's start: the deadline is
+	// set once, not moved by each byte. Then a body must keep arriving.
+	// NOTE: setting a deadline fails only on a closed connection, and the
+	// Read after it says so.
+	_ = c.conn.SetReadDeadline(time.Now().Add(timeout))
 	buf := make([]byte, 1024) // recv(1024), as in the Python
 	for {
-		var n int
-		err := c.conn.SetReadDeadline(time.Now().Add(timeout))
-		if err == nil {
-			n, err = c.conn.Read(buf)
-		}
+		n, err := c.conn.Read(buf)
 		events <- event{client: c, data: buf[:n], err: err}
 		a := <-c.reply // the loop is done with buf once it answers
 		if a.more {
+			if a.extend {
+				_ = c.conn.SetReadDeadline(time.Now().Add(timeout)) // NOTE: as above.
+			}
 			continue
 		}
 		// NOTE: a failed write means the client left; nobody is left to tell.

@@ -5,6 +5,7 @@ package httpserver
 import (
 	"bytes"
 	"errors"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,8 +15,9 @@ import (
 	"time"
 )
 
-// Limits on what a client may send; a request over them is answered at once
-// with an error, so memory is bounded by these numbers, not by the client.
+// Limits on what a client may send. A request over them is answered at
+// once with an error. A body is never held (see Request), so a connection's
+// memory is bounded by MaxHeaderBytes, not by the client.
 const (
 	MaxHeaderBytes = 16 << 10 // request line and headers
 	MaxBodyBytes   = 1 << 20  // a POST body
@@ -49,6 +51,7 @@ var statusText = map[int]string{
 	413: "Content Too Large",
 	431: "Request Header Fields Too Large",
 	501: "Not Implemented",
+	505: "HTTP Version Not Supported",
 }
 
 // Server mirrors class HttpServer in http.py.
@@ -92,54 +95,96 @@ func New(root string) (*Server, error) {
 func (s *Server) Root() string { return s.root }
 
 // StatusError is a request that is answered with an error before it is
-// complete; Complete returns one.
+// complete; Request.Add returns one.
 type StatusError struct{ Code int }
 
 func (e *StatusError) Error() string {
 	return strconv.Itoa(e.Code) + " " + statusText[e.Code]
 }
 
-// Complete reports whether buf begins with a whole request: it returns the
-// request's length, or 0 while more bytes are needed. A request is whole at
-// the blank line that ends its headers plus Content-Length bytes of body.
-//
-// Fix: the Python answered as soon as its buffer ended in CRLF, so a request
-// that arrived in pieces split at a CRLF was answered before its headers were
-// all there, and a POST body was never read.
-func Complete(buf []byte) (int, error) {
-	end := headerEnd(buf)
-	if end < 0 {
-		if len(buf) > MaxHeaderBytes {
-			return 0, &StatusError{431}
-		}
-		return 0, nil
-	}
-	if end > MaxHeaderBytes {
-		return 0, &StatusError{431}
-	}
-	n, err := contentLength(buf[:end])
-	if err != nil {
-		return 0, err
-	}
-	if len(buf) < end+n {
-		return 0, nil
-	}
-	return end + n, nil
+// Request collects one request from the bytes a connection reads, as rcv
+// did in the Python's servers. The head (request line and headers) is
+// kept, up to MaxHeaderBytes; a body is only counted as it arrives, and
+// dropped, since Post does not look at it. So a connection never holds
+// more than its head, whatever the client sends. The zero value is ready.
+type Request struct {
+	head  []byte // the request line and headers, as far as they came
+	whole bool   // head holds the whole head, up to its blank line
+	body  int    // body bytes still to come
+	extra bool   // bytes came after the request
 }
 
+// Add takes the next bytes read from the connection. It returns done once
+// the request is whole, so that Process can answer it: its head has ended
+// and its Content-Length bytes of body have been read. It returns an error
+// when the request must be answered with Reject instead.
+//
+// Fix: the Python took "the buffer ends in CRLF" for the end of a request,
+// so a request whose pieces ended at a CRLF was answered before its headers
+// were all there, and before its body.
+func (r *Request) Add(data []byte) (done bool, err error) {
+	if r.whole {
+		r.took(len(data))
+		return r.body == 0, nil
+	}
+	if len(r.head) == 0 {
+		// Empty lines before the request line are ignored (RFC 9112 2.2).
+		data = bytes.TrimLeft(data, "\r\n")
+	}
+	old := len(r.head)
+	r.head = append(r.head, data...)
+	end := headerEnd(r.head, max(old-2, 0)) // what came before has no blank line
+	if end < 0 || end > MaxHeaderBytes {
+		if len(r.head) > MaxHeaderBytes {
+			return false, &StatusError{431}
+		}
+		return false, nil
+	}
+	n, expect, err := contentLength(r.head[:end])
+	if err != nil {
+		return false, err
+	}
+	r.whole, r.body = true, n
+	r.took(len(r.head) - end)
+	r.head = r.head[:end]
+	// Fix: the Python never answered "Expect: 100-continue", so a client
+	// that sends it waited (curl one second, Go's net/http too) before its
+	// body. Post's answer does not depend on the body: it is given at
+	// once, and the body read and dropped after it (see Unread).
+	return r.body == 0 || expect, nil
+}
+
+// took counts n bytes of body (or of whatever follows the request).
+func (r *Request) took(n int) {
+	if n > r.body {
+		r.extra = true
+	}
+	r.body = max(r.body-n, 0)
+}
+
+// Head returns the request line and headers, once Add has said done.
+func (r *Request) Head() []byte { return r.head }
+
+// InBody reports whether the head is in and the body is being read.
+func (r *Request) InBody() bool { return r.whole && r.body > 0 }
+
+// Unread reports whether the client may still be sending when the answer
+// goes out: bytes came after the request, or its body is still to come.
+// Closing a connection with bytes unread makes the kernel send a reset,
+// which can destroy the answer before the client reads it; such a
+// connection must be drained after the answer (see tcpserver.WriteAndClose).
+func (r *Request) Unread() bool { return r.extra || r.body > 0 || !r.whole }
+
 // headerEnd returns the index just past the blank line that ends the
-// headers, or -1 if it has not arrived. Bare LF line ends are accepted, and
-// an empty first line is an (empty, bad) request of its own.
-func headerEnd(buf []byte) int {
-	for i := 0; ; {
+// headers, looking from index from on, or -1 if it has not arrived. Bare
+// LF line ends are accepted.
+func headerEnd(buf []byte, from int) int {
+	for i := from; ; {
 		j := bytes.IndexByte(buf[i:], '\n')
 		if j < 0 {
 			return -1
 		}
 		i += j + 1 // just past this line's LF
-		if i == 1 || (i == 2 && buf[0] == '\r') {
-			return i
-		}
 		if i < len(buf) && buf[i] == '\n' {
 			return i + 1
 		}
@@ -149,10 +194,11 @@ func headerEnd(buf []byte) int {
 	}
 }
 
-// contentLength returns the body length that the headers announce. It
-// works on the bytes as they are, allocating nothing.
-func contentLength(head []byte) (int, error) {
-	n := -1
+// contentLength returns the body length that the headers announce, and
+// whether they ask for an answer before the body (Expect: 100-continue).
+// It works on the bytes as they are, allocating nothing.
+func contentLength(head []byte) (n int, expect bool, err error) {
+	n = -1
 	_, rest, _ := bytes.Cut(head, []byte("\n")) // the request line has no headers
 	for len(rest) > 0 {
 		var line []byte
@@ -163,19 +209,21 @@ func contentLength(head []byte) (int, error) {
 		}
 		switch {
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
-			return 0, &StatusError{501}
+			return 0, false, &StatusError{501}
 		case bytes.EqualFold(name, []byte("Content-Length")):
 			v, ok := digits(bytes.TrimSpace(value))
 			if !ok || (n >= 0 && v != n) {
-				return 0, &StatusError{400}
+				return 0, false, &StatusError{400}
 			}
 			n = v
+		case bytes.EqualFold(name, []byte("Expect")):
+			expect = bytes.EqualFold(bytes.TrimSpace(value), []byte("100-continue"))
 		}
 	}
 	if n > MaxBodyBytes {
-		return 0, &StatusError{413}
+		return 0, false, &StatusError{413}
 	}
-	return max(n, 0), nil
+	return max(n, 0), expect, nil
 }
 
 // digits parses a non-empty run of decimal digits, as Content-Length must
@@ -194,8 +242,8 @@ func digits(b []byte) (int, bool) {
 	return n, true
 }
 
-// Reject answers a request that Complete refused.
-func (s *Server) Reject(err error) []byte {
+// Reject answers a request that Request.Add refused.
+func (s *Server) Reject(err error) net.Buffers {
 	code := 400
 	var se *StatusError
 	if errors.As(err, &se) {
@@ -204,23 +252,22 @@ func (s *Server) Reject(err error) []byte {
 	return s.Response(code, nil, "", true)
 }
 
-// Process mirrors HttpServer.proses: it takes one whole request (as Complete
-// measured it) and returns the whole response.
-func (s *Server) Process(req []byte) []byte {
-	end := headerEnd(req)
-	if end < 0 { // not from Complete; answer it all the same
-		end = len(req)
-	}
-	line := req[:end]
+// Process mirrors HttpServer.proses: it takes the head of one whole
+// request (from Request) and returns the whole response.
+func (s *Server) Process(head []byte) net.Buffers {
+	line := head
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
 		line = line[:i]
 	}
+	// Fix: the Python decoded the request as UTF-8 first, and any other
+	// byte raised UnicodeDecodeError: the client got no answer. Here the
+	// bytes are looked at as they are.
 	method, rest, _ := strings.Cut(string(bytes.TrimSuffix(line, []byte("\r"))), " ")
 	target, proto, _ := strings.Cut(rest, " ")
 	// Fix: the Python took any line with a method and a path; a request
 	// line has exactly three parts and an HTTP version.
-	if target == "" || !strings.HasPrefix(proto, "HTTP/1.") || strings.Contains(proto, " ") {
-		return s.Response(400, nil, "", true)
+	if code := checkVersion(proto); target == "" || code != 0 {
+		return s.Response(max(code, 400), nil, "", true)
 	}
 	switch method {
 	case "GET":
@@ -228,7 +275,7 @@ func (s *Server) Process(req []byte) []byte {
 	case "HEAD": // the headers GET would send, without the body
 		return s.Get(target, false)
 	case "POST":
-		return s.Post(target, req[end:])
+		return s.Post(target)
 	}
 	// Fix: the Python answered 400 to every other method, even a valid one.
 	if isToken(method) {
@@ -236,6 +283,23 @@ func (s *Server) Process(req []byte) []byte {
 	}
 	return s.Response(400, nil, "", true)
 }
+
+// checkVersion returns 0 for a version this server speaks, 505 for another
+// HTTP version, and 400 for anything else. HTTP/1.0 and HTTP/1.1 are
+// answered; so is a later 1.x, as HTTP/1.1 (RFC 9110 2.5: a minor version
+// higher than the recipient's is processed as its highest one).
+func checkVersion(proto string) int {
+	v, ok := strings.CutPrefix(proto, "HTTP/")
+	if !ok || len(v) != 3 || v[1] != '.' || !isDigit(v[0]) || !isDigit(v[2]) {
+		return 400
+	}
+	if v[0] != '1' {
+		return 505
+	}
+	return 0
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // isToken reports whether m can be a method name (RFC 9110 tchar, letters).
 func isToken(m string) bool {
@@ -252,8 +316,9 @@ func isToken(m string) bool {
 
 // Get mirrors HttpServer.http_get: it answers with the file the target
 // names, from the top level of the document root only, as the Python did.
-// GET / serves page.html. withBody is false for HEAD.
-func (s *Server) Get(target string, withBody bool) []byte {
+// Unlike the Python, GET / serves page.html (the Python found no file "/"
+// and sent an empty 404). withBody is false for HEAD.
+func (s *Server) Get(target string, withBody bool) net.Buffers {
 	code, body, ctype := s.find(target)
 	if code != 200 {
 		return s.Response(code, nil, "", withBody)
@@ -262,8 +327,10 @@ func (s *Server) Get(target string, withBody bool) []byte {
 }
 
 // find maps a request target to a status, the file's bytes and its type.
+// Unlike the Python, it ignores a query string (the Python sent 404).
 func (s *Server) find(target string) (int, []byte, string) {
 	path, _, _ := strings.Cut(target, "?")
+	path = originForm(path)
 	if !strings.HasPrefix(path, "/") {
 		return 400, nil, ""
 	}
@@ -295,6 +362,20 @@ func (s *Server) find(target string) (int, []byte, string) {
 		return 404, nil, ""
 	}
 	return 200, body, ctype
+}
+
+// originForm turns an absolute-form target (http://host:port/page.html),
+// which a server must accept (RFC 9112 3.2.2), into its path.
+func originForm(target string) string {
+	i := strings.Index(target, "://")
+	if i < 0 || !strings.EqualFold(target[:i], "http") && !strings.EqualFold(target[:i], "https") {
+		return target
+	}
+	rest := target[i+3:]
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		return rest[j:]
+	}
+	return "/"
 }
 
 // read returns the content of the regular file name in the root, from the
@@ -354,20 +435,26 @@ func hasDotDot(p string) bool {
 }
 
 // Post mirrors HttpServer.http_post: whatever the target and body, it
-// answers 200 with the word "kosong" ("empty"), as the Python did. The body
-// has been read whole by then (Complete waits for it).
-func (s *Server) Post(target string, body []byte) []byte {
+// answers 200 with the word "kosong" ("empty"), as the Python did. The
+// Python sent it without a Content-Type; this one says text/plain. The body
+// is not looked at, so Request does not keep it.
+func (s *Server) Post(target string) net.Buffers {
 	return s.Response(200, []byte("kosong"), "text/plain; charset=utf-8", true)
 }
 
 // Response mirrors HttpServer.response: the status line, Date, Connection,
 // Server and Content-Length headers, Content-Type when known, a blank line
-// and the body (left out when withBody is false, as for HEAD).
+// and the body (left out when withBody is false, as for HEAD). It returns
+// the head and the body apart: the body is the file's copy in memory,
+// shared by every response, never copied; the connection writes both at
+// once (writev). So a thousand clients reading a big file slowly cost
+// their heads, not a thousand copies of it.
 //
 // Fix: Date is in the HTTP format (IMF-fixdate, GMT); the Python used the
-// local "%c" format.
-func (s *Server) Response(code int, body []byte, contentType string, withBody bool) []byte {
-	b := make([]byte, 0, 160+len(body)) // one allocation for the whole response
+// local "%c" format. Content-Type is spelled so, with a space after the
+// colon and a charset for text, where the Python sent "Content-type:".
+func (s *Server) Response(code int, body []byte, contentType string, withBody bool) net.Buffers {
+	b := make([]byte, 0, 192) // the head, in one allocation
 	b = append(b, "HTTP/1.0 "...)
 	b = strconv.AppendInt(b, int64(code), 10)
 	b = append(b, ' ')
@@ -381,8 +468,8 @@ func (s *Server) Response(code int, body []byte, contentType string, withBody bo
 		b = append(b, contentType...)
 	}
 	b = append(b, "\r\n\r\n"...)
-	if withBody {
-		b = append(b, body...)
+	if !withBody || len(body) == 0 {
+		return net.Buffers{b}
 	}
-	return b
+	return net.Buffers{b, body}
 }

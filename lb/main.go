@@ -11,13 +11,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"net"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"progjar/internal/tcpserver"
@@ -35,11 +36,15 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	common := tcpserver.AddFlags(fs)
 	list := fs.String("backends", defaultBackends, "comma-separated host:port of each backend, in round-robin order")
 	dialTimeout := fs.Duration("dial-timeout", 2*time.Second, "give up on a backend that has not answered a connect in this long")
-	idle := fs.Duration("idle", time.Minute, "close a joined pair of connections when neither side sent anything for this long")
+	idle := fs.Duration("idle", time.Minute, "close a joined pair of connections when nothing has moved either way for this long")
 	retry := fs.Duration("retry", 2*time.Second, "how often to check again a backend that refused a connection (it is tried last until it accepts)")
+	maxConns := fs.Int("max-conns", defaultMaxConns(), "clients served at once; more wait in the kernel's queue (default: half the open-file limit, less some headroom)")
 	port, err := tcpserver.ParseArgs(fs, args, stderr, 44444)
 	if err != nil {
 		return err
+	}
+	if *maxConns < 1 {
+		return &tcpserver.UsageError{Msg: fmt.Sprintf("-max-conns must be 1 or more, not %d", *maxConns)}
 	}
 	backends, err := NewBackendList(*list)
 	if err != nil {
@@ -50,8 +55,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		return err
 	}
 	defer done()
-	logger.Printf("load balancer running on port %d, backends %s, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, *list, runtime.GOMAXPROCS(0))
-	s := &server{backends: backends, log: logger, dial: net.Dialer{Timeout: *dialTimeout, KeepAlive: -1}, idle: *idle, retry: *retry}
+	logger.Printf("load balancer running on port %d, backends %s, -max-conns %d, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, *list, *maxConns, runtime.GOMAXPROCS(0))
+	s := &server{backends: backends, log: logger, dial: net.Dialer{Timeout: *dialTimeout, KeepAlive: -1},
+		idle: *idle, retry: *retry, slots: make(chan struct{}, *maxConns)}
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
@@ -61,13 +67,34 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	if ready != nil {
 		ready(ln.Addr())
 	}
-	err = s.handleAccept(ln)
+	err = s.handleAccept(ctx, ln)
 	s.clients.Wait(tcpserver.Grace)
 	<-watched
 	if ctx.Err() != nil {
 		return nil // stopped, as asked
 	}
 	return err
+}
+
+// defaultMaxConns is the default of -max-conns: each client costs two file
+// descriptors (its own and its backend's), and some are kept for the rest
+// (the listener, the log, the checks of failed backends). Go has already
+// raised the soft open-file limit to the hard one when this runs. Without
+// a limit, a flood of clients that send nothing made the lb fail accept
+// with "too many open files" for everyone.
+func defaultMaxConns() int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return 1000
+	}
+	return maxConnsFor(rl.Cur)
+}
+
+// maxConnsFor returns the default -max-conns for an open-file limit.
+func maxConnsFor(nofile uint64) int {
+	const headroom = 64
+	nofile = min(nofile, 1<<20) // "unlimited" is a very large number
+	return max(int(nofile)-headroom, 2) / 2
 }
 
 // BackendList mirrors class BackendList in lb.py.
@@ -123,11 +150,13 @@ func (b *BackendList) GetServer(now time.Time) []*backend {
 // server mirrors class Server in lb.py.
 type server struct {
 	backends *BackendList
-	log      *log.Logger
+	log      *tcpserver.Log
 	dial     net.Dialer // without TCP keepalive: it would cost four setsockopt calls per connection
 	idle     time.Duration
 	retry    time.Duration
 	clients  tcpserver.Conns // the clients being served, so that a stop can wait for them
+	slots    chan struct{}   // one token per client being served, up to -max-conns
+	fullLog  time.Time       // when the lb last said that every slot was taken
 }
 
 // handleAccept mirrors Server.handle_accept, which asyncore called for
@@ -138,8 +167,11 @@ type server struct {
 // In lb.py the connect did not wait (asyncore's sockets never block). In Go
 // it does, so it runs in the client's goroutine: a slow backend must not
 // hold up the clients behind it.
-func (s *server) handleAccept(ln net.Listener) error {
+func (s *server) handleAccept(ctx context.Context, ln net.Listener) error {
 	for {
+		if !s.takeSlot(ctx) {
+			return nil
+		}
 		client, err := tcpserver.Accept(ln, s.log) // retries, with a pause, when out of file descriptors
 		if err != nil {
 			return err
@@ -150,10 +182,32 @@ func (s *server) handleAccept(ln net.Listener) error {
 	}
 }
 
+// takeSlot waits until fewer than -max-conns clients are being served, and
+// counts one more. Meanwhile new clients wait in the kernel's accept queue.
+// It returns false if ctx ends first.
+func (s *server) takeSlot(ctx context.Context) bool {
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	default:
+	}
+	if time.Since(s.fullLog) > time.Minute { // once, and then at most once a minute
+		s.fullLog = time.Now()
+		s.log.Printf("%d clients at once (-max-conns): the next waits until one leaves", cap(s.slots))
+	}
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
 // forward is the rest of handle_accept for one client: connect to the
 // first backend of order that accepts (Backend(bs)), log the pair as lb.py
 // did, and copy bytes both ways (Backend and ProcessTheClient).
 func (s *server) forward(client net.Conn, order []*backend) {
+	defer func() { <-s.slots }()
 	defer s.clients.Remove(client)
 	defer client.Close() // NOTE: the pair is finished either way.
 	be, addr := s.connect(order)
@@ -226,62 +280,128 @@ func (s *server) watch(ctx context.Context) {
 	}
 }
 
-// pipe mirrors the two handle_read methods of lb.py, Backend's (backend to
-// client) and ProcessTheClient's (client to backend), each a goroutine
-// here. Each direction runs until its sender is done and then passes the end
-// on (half-close), so neither is cut short; lb.py closed both sides as soon
-// as the backend closed.
-func (s *server) pipe(client, be net.Conn) {
-	var first atomic.Bool // which direction ended first
+// pipe mirrors the two handle_read methods of lb.py: ProcessTheClient's,
+// which sent what the client said to the backend, and Backend's, which
+// sent what the backend said to the client. Each direction is a goroutine
+// here. Each runs until its sender is done and then passes the end on
+// (half-close), so that neither is cut short; lb.py closed both sides as
+// soon as the backend closed, and the client as soon as it had sent.
+func (s *server) pipe(client, backend net.Conn) {
+	p := &pair{client: client, backend: backend, idle: s.idle, log: s.log}
+	p.touch()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.copyHalf(be, client, &first)
+		p.copy(backend, client) // ProcessTheClient.handle_read
 	}()
-	s.copyHalf(client, be, &first)
+	p.copy(client, backend) // Backend.handle_read
 	<-done
 }
+
+// pair is a client joined to its backend.
+type pair struct {
+	client, backend net.Conn
+	idle            time.Duration
+	log             *tcpserver.Log
+	// last is when a byte last moved either way (Unix nanoseconds). Both
+	// directions share it: -idle is the time neither moved.
+	last     atomic.Int64
+	ended    atomic.Bool // one direction has ended: the next to end finishes the pair
+	answered atomic.Bool // the backend has said all it will (end of file)
+}
+
+func (p *pair) touch() { p.last.Store(time.Now().UnixNano()) }
 
 // buffers recycles copy buffers: one allocation less per direction, and
 // less work for the garbage collector.
 var buffers = sync.Pool{New: func() any { return new([8192]byte) }} // recv(8192), as in lb.py
 
-// copyHalf copies src to dst until src ends, then closes dst's sending
-// half, if the other direction is still going (otherwise both connections
-// are about to be closed, which says the same). On an error, or when
-// nothing moved for the idle time, it closes both connections, which ends
-// the other direction too.
-func (s *server) copyHalf(dst, src net.Conn, first *atomic.Bool) {
+// copy copies src to dst until src ends, then passes the end on.
+//
+// Fix: lb.py ignored how many bytes send took, so what the socket did not
+// take at once was lost. Write here sends it all, or fails.
+func (p *pair) copy(dst, src net.Conn) {
 	buf := buffers.Get().(*[8192]byte)
 	defer buffers.Put(buf)
-	for {
-		err := src.SetReadDeadline(time.Now().Add(s.idle))
+	toBackend := dst == p.backend
+	// The deadlines are set once and moved only when they pass while the
+	// other direction was busy (see alive): setting them for every read
+	// and write would cost more than the copy.
+	deadline := time.Now().Add(p.idle)
+	err := src.SetReadDeadline(deadline)
+	if err == nil {
+		err = dst.SetWriteDeadline(deadline)
+	}
+	for err == nil {
 		var n int
-		if err == nil {
-			n, err = src.Read(buf[:])
-		}
+		n, err = src.Read(buf[:])
 		if n > 0 {
-			if werr := dst.SetWriteDeadline(time.Now().Add(s.idle)); werr != nil {
-				err = werr
-			} else if _, werr := dst.Write(buf[:n]); werr != nil {
-				err = werr
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			if !first.CompareAndSwap(false, true) {
-				return // the other direction has ended: the pair is done
-			}
-			if tc, ok := dst.(*net.TCPConn); ok && tc.CloseWrite() == nil {
+			p.touch()
+			if werr := p.write(dst, buf[:n]); werr != nil && toBackend {
+				// The backend has closed, most often after answering. Closing
+				// the client now, with its bytes unread, would reset it and
+				// could destroy that answer on its way: stop forwarding and
+				// read what the client still sends, briefly, as the servers
+				// do (tcpserver.Drain). The other direction ends the pair.
+				_ = tcpserver.Discard(src) // NOTE: the client is closed next either way.
 				return
+			} else if werr != nil {
+				err = werr
 			}
 		}
-		if err != nil {
-			if !tcpserver.Quiet(err) {
-				s.log.Printf("%s -> %s: %v", src.RemoteAddr(), dst.RemoteAddr(), err)
+		if err != nil && p.alive(err, src.SetReadDeadline) {
+			err = nil
+		}
+	}
+	if errors.Is(err, io.EOF) {
+		if !toBackend {
+			p.answered.Store(true)
+		}
+		if p.ended.Swap(true) {
+			return // the other direction has ended: the pair is done
+		}
+		if tc, ok := dst.(*net.TCPConn); ok && tc.CloseWrite() == nil {
+			if !toBackend {
+				// The backend has finished. As a server would, the client
+				// gets a moment to finish sending, and the pair then ends.
+				_ = dst.SetReadDeadline(time.Now().Add(tcpserver.LingerTime)) // NOTE: fails only if closed: then it is over anyway.
 			}
-			src.Close() // NOTE: closing only to stop both directions.
-			dst.Close()
 			return
 		}
 	}
+	if !tcpserver.Quiet(err) {
+		p.log.Printf("%s -> %s: %v", src.RemoteAddr(), dst.RemoteAddr(), err)
+	}
+	src.Close() // NOTE: closing only to stop both directions.
+	dst.Close()
+}
+
+// write writes all of b to dst. A write deadline that passes while bytes
+// were still moving (this write's, or the other direction's) is moved on:
+// a slow reader is served as long as it reads.
+func (p *pair) write(dst net.Conn, b []byte) error {
+	for {
+		n, err := dst.Write(b)
+		if err == nil {
+			return nil
+		}
+		if n > 0 {
+			p.touch()
+		}
+		if !p.alive(err, dst.SetWriteDeadline) {
+			return err
+		}
+		b = b[n:]
+	}
+}
+
+// alive reports whether err is a deadline that passed while the pair was
+// not idle, and if so sets the next one (with set) at the last time a byte
+// moved plus -idle. Once the backend has ended, nothing is extended.
+func (p *pair) alive(err error, set func(time.Time) error) bool {
+	if !errors.Is(err, os.ErrDeadlineExceeded) || p.answered.Load() {
+		return false
+	}
+	next := time.Unix(0, p.last.Load()).Add(p.idle)
+	return next.After(time.Now()) && set(next) == nil
 }

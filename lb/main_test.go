@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -18,7 +19,13 @@ import (
 	"progjar/internal/tcpserver"
 )
 
-func TestMain(m *testing.M) { progtest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv("LB_TEST_RUN_MAIN") == "1" { // TestFileLimit runs this binary as the lb
+		main()
+		return
+	}
+	progtest.Main(m)
+}
 
 // backends starts n in-process backends on 127.0.0.1:0, each running
 // handle(id, conn) for every connection. It returns their addresses and
@@ -104,6 +111,9 @@ func TestRoundRobin(t *testing.T) {
 			t.Errorf("request %d went to backend %s, want %d", i, body, i%4)
 		}
 	}
+	if err := p.Stop(); err != nil { // every log line is written by now
+		t.Fatal(err)
+	}
 	var got []string
 	for _, line := range strings.Split(p.Log(), "\n") {
 		if _, to, ok := strings.Cut(line, " diteruskan ke "); ok {
@@ -183,6 +193,9 @@ func TestBackendDown(t *testing.T) {
 			t.Errorf("request %d: %d from backend %s, want backend %s", i, resp.StatusCode, body, w)
 		}
 	}
+	if err := p.Stop(); err != nil { // every log line is written by now
+		t.Fatal(err)
+	}
 	if n := strings.Count(p.Log(), "backend "+addrs[1]+":"); n != 1 {
 		t.Errorf("the dead backend was logged %d times, want once:\n%s", n, p.Log())
 	}
@@ -250,21 +263,22 @@ func TestHTTPThroughLB(t *testing.T) {
 	progtest.Conformance(t, p.Addr)
 }
 
-// miniServer answers one request with the shared HTTP package.
+// miniServer answers one request with the shared HTTP package, as the
+// servers do.
 func miniServer(hs *httpserver.Server, c net.Conn) {
-	var rcv []byte
+	var rcv httpserver.Request
 	buf := make([]byte, 4096)
 	for {
 		n, err := c.Read(buf)
-		rcv = append(rcv, buf[:n]...)
-		if size, ferr := httpserver.Complete(rcv); ferr != nil {
-			tcpserver.WriteAndClose(c, hs.Reject(ferr), true, time.Second) // NOTE: the test reads it.
+		done, bad := rcv.Add(buf[:n])
+		switch {
+		case bad != nil:
+			tcpserver.WriteAndClose(c, hs.Reject(bad), true, time.Second) // NOTE: the test reads it.
 			return
-		} else if size > 0 {
-			tcpserver.WriteAndClose(c, hs.Process(rcv[:size]), size < len(rcv), time.Second) // NOTE: likewise.
+		case done:
+			tcpserver.WriteAndClose(c, hs.Process(rcv.Head()), rcv.Unread(), time.Second) // NOTE: likewise.
 			return
-		}
-		if err != nil {
+		case err != nil:
 			return
 		}
 	}
@@ -372,6 +386,9 @@ func TestKillBackendUnderLoad(t *testing.T) {
 		t.Errorf("%d requests started after the backend stopped failed", n)
 	}
 	t.Logf("%d of %d requests were in flight to the backend when it stopped and were lost with it", lostInFlight.Load(), workers*each)
+	if err := p.Stop(); err != nil { // every log line is written by now
+		t.Fatal(err)
+	}
 	if n := strings.Count(p.Log(), "backend "+addrs[2]+":"); n < 1 {
 		t.Errorf("the stopped backend was never logged:\n%s", p.Log())
 	}

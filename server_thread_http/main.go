@@ -9,13 +9,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"io"
-	"log"
 	"net"
 	"runtime"
-	"slices"
 	"time"
 
 	"progjar/httpserver"
@@ -62,7 +61,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 // server mirrors class Server in server_thread_http.py.
 type server struct {
 	http    *httpserver.Server
-	log     *log.Logger
+	log     *tcpserver.Log
 	timeout time.Duration
 	verbose bool
 	// Fix: the Python appended every client's thread to the_clients and
@@ -89,31 +88,29 @@ func (s *server) run(ln net.Listener) error {
 // goroutine reads the request, answers it and closes the connection.
 func (s *server) handle(conn net.Conn) {
 	defer s.clients.Remove(conn)
-	// The Python read 32 bytes at a time and added them to rcv; here each
-	// read goes straight into rcv's free space, up to 1024 bytes at once.
-	rcv := make([]byte, 0, 1024)
+	// Fix: the Python never timed a client out, so one that sent nothing,
+	// or a byte now and then, kept its thread forever. Here the head must
+	// be in within timeout of the connection's start: the deadline is set
+	// once, not moved by each byte. Then a body must keep arriving.
+	// NOTE: setting a deadline fails only on a closed connection, and the
+	// Read after it says so.
+	_ = conn.SetReadDeadline(time.Now().Add(s.timeout))
+	var rcv httpserver.Request
+	buf := make([]byte, 1024) // the Python read 32 bytes at a time
 	for {
-		if len(rcv) == cap(rcv) {
-			rcv = slices.Grow(rcv, 1024)
-		}
-		var n int
-		err := conn.SetReadDeadline(time.Now().Add(s.timeout))
-		if err == nil {
-			n, err = conn.Read(rcv[len(rcv):cap(rcv)])
-		}
-		rcv = rcv[:len(rcv)+n]
-		size, ferr := httpserver.Complete(rcv)
-		var hasil []byte
+		n, err := conn.Read(buf)
+		done, bad := rcv.Add(buf[:n])
+		var hasil net.Buffers
 		switch {
-		case ferr != nil:
-			hasil = s.http.Reject(ferr)
-		case size > 0:
+		case bad != nil:
+			hasil = s.http.Reject(bad)
+		case done:
 			if s.verbose {
-				s.log.Printf("data dari client: %q", rcv[:size])
+				s.log.Printf("data dari client: %q", rcv.Head())
 			}
 			// Fix: the Python appended "\r\n\r\n" after the body, four
 			// bytes that Content-Length did not count.
-			hasil = s.http.Process(rcv[:size])
+			hasil = s.http.Process(rcv.Head())
 		case err != nil: // gone or timed out before the request was whole
 			if !tcpserver.Quiet(err) {
 				s.log.Printf("%s: %v", conn.RemoteAddr(), err)
@@ -121,13 +118,16 @@ func (s *server) handle(conn net.Conn) {
 			conn.Close() // NOTE: nothing to do with a close error.
 			return
 		default:
+			if n > 0 && rcv.InBody() {
+				_ = conn.SetReadDeadline(time.Now().Add(s.timeout)) // NOTE: as above.
+			}
 			continue
 		}
 		if s.verbose {
-			s.log.Printf("balas ke  client: %q", hasil)
+			s.log.Printf("balas ke  client: %q", bytes.Join(hasil, nil))
 		}
 		// NOTE: a failed write means the client left; nobody is left to tell.
-		_ = tcpserver.WriteAndClose(conn, hasil, ferr != nil || size < len(rcv), s.timeout)
+		_ = tcpserver.WriteAndClose(conn, hasil, rcv.Unread(), s.timeout)
 		// Fix: the Python kept looping on the closed socket, catching the
 		// OSError forever: every finished connection left a thread
 		// spinning at full CPU. Returning ends this goroutine.

@@ -39,11 +39,21 @@ type Program struct {
 // the end of the test.
 func Start(t testing.TB, run tcpserver.RunFunc, flags ...string) *Program {
 	t.Helper()
+	return StartWith(t, run, nil, flags...)
+}
+
+// StartWith is Start with the program's log going to stderr instead of
+// Log (nil: to Log).
+func StartWith(t testing.TB, run tcpserver.RunFunc, stderr io.Writer, flags ...string) *Program {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Program{cancel: cancel, done: make(chan error, 1)}
+	if stderr == nil {
+		stderr = &p.log
+	}
 	ready := make(chan net.Addr, 1)
 	args := append(append([]string{"-bind", "127.0.0.1"}, flags...), "0")
-	go func() { p.done <- run(ctx, args, &p.log, func(a net.Addr) { ready <- a }) }()
+	go func() { p.done <- run(ctx, args, stderr, func(a net.Addr) { ready <- a }) }()
 	select {
 	case a := <-ready:
 		p.Addr = a.String()
@@ -75,7 +85,9 @@ func (p *Program) Stop() error {
 	return p.err
 }
 
-// Log returns what the program has logged so far.
+// Log returns what the program has logged so far. The programs write their
+// log from a goroutine of their own, so a line may come a moment after what
+// it tells of; after Stop, every line is there.
 func (p *Program) Log() string { return p.log.String() }
 
 // WaitLog waits until the log holds s at least n times, and fails the test
@@ -151,14 +163,14 @@ func Parse(t testing.TB, raw []byte, head bool) (*http.Response, []byte) {
 	r := bufio.NewReader(bytes.NewReader(raw))
 	resp, err := http.ReadResponse(r, req)
 	if err != nil {
-		t.Fatalf("not an HTTP response: %v\n%q", err, raw)
+		t.Fatalf("not an HTTP response: %v\n%q", err, short(raw))
 	}
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("body: %v\n%q", err, raw)
+		t.Fatalf("body: %v (%d bytes in all)\n%q", err, len(raw), short(raw))
 	}
 	if cl := resp.Header.Get("Content-Length"); cl == "" {
-		t.Errorf("no Content-Length in %q", raw)
+		t.Errorf("no Content-Length in %q", short(raw))
 	}
 	if !head && resp.ContentLength != int64(len(body)) {
 		t.Errorf("Content-Length %d, body %d bytes", resp.ContentLength, len(body))

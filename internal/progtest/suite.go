@@ -65,10 +65,56 @@ func Args(t *testing.T, run tcpserver.RunFunc, cases ...ArgCase) {
 	})
 }
 
-// Robustness checks what a server must survive: stalled and vanishing
-// clients, and a stop while a request is in flight. The server must have
-// been started with -timeout 500ms.
+// Robustness checks what a server must survive: stalled, vanishing and
+// hostile clients, a log that nobody reads, and a stop while a request is
+// in flight. Each check starts the server with the flags it needs.
 func Robustness(t *testing.T, run tcpserver.RunFunc) {
+	t.Run("a client that trickles its head is cut (slowloris)", func(t *testing.T) {
+		p := Start(t, run, "-root", DocRoot(t), "-timeout", "500ms")
+		SlowSender(t, p.Addr, 50*time.Millisecond, 5*time.Second)
+	})
+	t.Run("a body that keeps coming is waited for", func(t *testing.T) {
+		p := Start(t, run, "-root", DocRoot(t), "-timeout", "500ms")
+		SlowBody(t, p.Addr, 100*time.Millisecond, 10) // a second in all
+	})
+	t.Run("a body that stops coming is cut", func(t *testing.T) {
+		p := Start(t, run, "-root", DocRoot(t), "-timeout", "300ms")
+		StalledBody(t, p.Addr)
+	})
+	t.Run("a slow reader gets the whole file", func(t *testing.T) {
+		root := DocRoot(t)
+		want := BigFile(t, root, "huge.jpg", 8<<20)
+		p := Start(t, run, "-root", root, "-timeout", "500ms")
+		SlowReader(t, p.Addr, "/huge.jpg", want) // over a second
+	})
+	t.Run("a reader that stops is cut", func(t *testing.T) {
+		root := DocRoot(t)
+		BigFile(t, root, "huge.jpg", 8<<20)
+		p := Start(t, run, "-root", root, "-timeout", "500ms")
+		StoppedReader(t, p.Addr, "/huge.jpg", 8<<20, 2*time.Second)
+	})
+	t.Run("an answer sent before the request ends is never lost", func(t *testing.T) {
+		p := Start(t, run, "-root", DocRoot(t))
+		AnsweredEveryTime(t, p.Addr, 50)
+	})
+	t.Run("a log that nobody reads does not stop the server", func(t *testing.T) {
+		w := NewBlockedWriter()
+		defer w.Release()
+		p := StartWith(t, run, w, "-root", DocRoot(t))
+		for i := range 1500 { // over 64 KiB of "connection from" lines
+			raw := Exchange(t, p.Addr, "GET /notes.txt HTTP/1.0\r\n\r\n")
+			if resp, _ := Parse(t, raw, false); resp.StatusCode != 200 {
+				t.Fatalf("request %d: %d", i, resp.StatusCode)
+			}
+		}
+		w.Release()
+		if err := p.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(w.String(), "log lines dropped") {
+			t.Errorf("the log does not say that lines were dropped:\n%s", w.String())
+		}
+	})
 	t.Run("stalled clients are dropped and delay nobody", func(t *testing.T) {
 		p := Start(t, run, "-root", DocRoot(t), "-timeout", "500ms")
 		var stalled []*net.TCPConn
@@ -127,6 +173,9 @@ func Robustness(t *testing.T, run tcpserver.RunFunc) {
 		}
 		wg.Wait()
 		Settle(t, base)
+		if err := p.Stop(); err != nil { // every log line is written by now
+			t.Fatal(err)
+		}
 		if strings.Count(p.Log(), "\n") > 62 {
 			t.Errorf("clients going away were logged as errors:\n%s", p.Log())
 		}

@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"os"
 	"os/signal"
@@ -65,9 +64,10 @@ func AddFlags(fs *flag.FlagSet) *Flags {
 }
 
 // Start does what the flags ask: it listens on port, sets GOMAXPROCS and
-// starts the CPU profile. It returns the listener, a logger writing to
-// stderr, and a function to call at the end (it completes the profile).
-func (f *Flags) Start(port int, stderr io.Writer) (net.Listener, *log.Logger, func(), error) {
+// starts the CPU profile. It returns the listener, a log writing to
+// stderr, and a function to call at the end (it completes the profile and
+// writes what is left of the log).
+func (f *Flags) Start(port int, stderr io.Writer) (net.Listener, *Log, func(), error) {
 	if *f.procs < 0 {
 		return nil, nil, nil, &UsageError{Msg: fmt.Sprintf("-procs must be 0 or more, not %d", *f.procs)}
 	}
@@ -83,7 +83,8 @@ func (f *Flags) Start(port int, stderr io.Writer) (net.Listener, *log.Logger, fu
 		ln.Close()
 		return nil, nil, nil, err
 	}
-	return ln, log.New(stderr, "", log.LstdFlags), stop, nil
+	l := NewLog(stderr)
+	return ln, l, func() { stop(); l.Close() }, nil
 }
 
 // StartCPUProfile writes a CPU profile to path (for go tool pprof) until
@@ -179,7 +180,7 @@ func Listen(host string, port int) (net.Listener, error) {
 // 5 ms and doubles up to 1 s (as net/http does), logged once per burst, so
 // the loop never spins. It returns an error only when ln is closed (the
 // stop) or broken (then the error is logged too).
-func Accept(ln net.Listener, logger *log.Logger) (net.Conn, error) {
+func Accept(ln net.Listener, logger Logger) (net.Conn, error) {
 	var delay time.Duration
 	for {
 		c, err := ln.Accept()
@@ -262,35 +263,70 @@ func (cs *Conns) Wait(grace time.Duration) {
 	<-done
 }
 
+// After an answer, what a client still sends is read and dropped (see
+// Drain) for at most LingerTime, and at most LingerBytes.
+const (
+	LingerTime  = time.Second
+	LingerBytes = 4 << 20
+)
+
 // WriteAndClose sends a whole response and closes the connection. With
-// linger, used for error answers sent before the client finished sending,
-// it first closes only the sending half and reads what the client still
-// sends, briefly: closing with unread bytes would make the kernel reset the
-// connection, and the client could lose the answer.
-func WriteAndClose(c net.Conn, resp []byte, linger bool, timeout time.Duration) error {
+// linger, for an answer sent while the client may still be sending, it
+// drains the connection first (see Drain).
+func WriteAndClose(c net.Conn, resp net.Buffers, linger bool, timeout time.Duration) error {
 	defer c.Close() // NOTE: nothing is left to do with a close error.
-	if err := c.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
+	if err := Write(c, resp, timeout); err != nil {
 		return err
 	}
-	if len(resp) > 0 {
-		if _, err := c.Write(resp); err != nil {
+	if linger {
+		return Drain(c)
+	}
+	return nil
+}
+
+// Write sends bufs (writev: a head and a body in one system call). It may
+// take as long as the client needs to read them, as long as it keeps
+// reading: it fails only when nothing at all could be sent for timeout.
+// Each time the deadline passes with some bytes sent, the client gets
+// another timeout. So a slow reader gets a big file whole; one that stops
+// reading is cut within two timeouts.
+func Write(c net.Conn, bufs net.Buffers, timeout time.Duration) error {
+	for {
+		if err := c.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
+			return err
+		}
+		n, err := bufs.WriteTo(c) // moves bufs past what was sent
+		if n == 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return err
 		}
 	}
-	if tc, ok := c.(*net.TCPConn); ok && linger {
+}
+
+// Drain ends the sending half of c (the client reads an end of file after
+// the answer), then discards what the client still sends (see Discard).
+func Drain(c net.Conn) error {
+	if tc, ok := c.(*net.TCPConn); ok {
 		if err := tc.CloseWrite(); err != nil {
 			return err
 		}
-		if err := tc.SetReadDeadline(time.Now().Add(time.Second)); err != nil {
-			return err
-		}
-		_, err := io.CopyN(io.Discard, tc, 256<<10)
-		if errors.Is(err, io.EOF) || errors.Is(err, os.ErrDeadlineExceeded) {
-			err = nil
-		}
+	}
+	return Discard(c)
+}
+
+// Discard reads and drops what the client still sends, until it closes,
+// for at most LingerTime and LingerBytes. Closing a socket with bytes
+// unread makes the kernel send a reset instead of an end of file, and a
+// reset can destroy the answer before the client has read it (RFC 9112
+// 9.6).
+func Discard(c net.Conn) error {
+	if err := c.SetReadDeadline(time.Now().Add(LingerTime)); err != nil {
 		return err
 	}
-	return nil
+	_, err := io.CopyN(io.Discard, c, LingerBytes)
+	if errors.Is(err, io.EOF) || errors.Is(err, os.ErrDeadlineExceeded) {
+		err = nil
+	}
+	return err
 }
 
 // Quiet reports whether a connection error is just the client going away

@@ -1,0 +1,259 @@
+package progtest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// This file holds the clients that attack tools play: senders and readers
+// that are slow, or stop, and clients that send more than the server reads.
+
+// BigFile writes a file of size bytes named name into root and returns
+// its content.
+func BigFile(t testing.TB, root, name string, size int) []byte {
+	t.Helper()
+	b := []byte(bigFile(size))
+	if err := os.WriteFile(filepath.Join(root, name), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// dialSmallWindow connects with a receive buffer of 64 KiB, fixed before
+// the connection opens, so that the kernel cannot take in a whole big
+// answer for a client that does not read it.
+func dialSmallWindow(t testing.TB, addr string) *net.TCPConn {
+	t.Helper()
+	d := net.Dialer{Timeout: Timeout, Control: func(_, _ string, rc syscall.RawConn) error {
+		var err error
+		if cerr := rc.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 64<<10)
+		}); cerr != nil {
+			return cerr
+		}
+		return err
+	}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.SetDeadline(time.Now().Add(Timeout)); err != nil {
+		t.Fatal(err)
+	}
+	return c.(*net.TCPConn)
+}
+
+// SlowReader asks for path and reads the answer in 32 KiB steps with a
+// pause of 5 ms between them, then checks that the body is want, byte for
+// byte. For a file of a few MiB, that takes longer than the server's
+// timeout: a server must not cut a client that keeps reading.
+func SlowReader(t *testing.T, addr, path string, want []byte) {
+	c := dialSmallWindow(t, addr)
+	if _, err := io.WriteString(c, "GET "+path+" HTTP/1.0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := c.Read(buf)
+		got.Write(buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", got.Len(), err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	resp, body := Parse(t, got.Bytes(), false)
+	if resp.StatusCode != 200 || !bytes.Equal(body, want) {
+		t.Errorf("got %d with %d bytes, want 200 with the %d bytes of %s", resp.StatusCode, len(body), len(want), path)
+	}
+}
+
+// StoppedReader asks for path (a file of size bytes), reads 256 KiB of
+// the answer, stops reading for pause, and then reads the rest: the server
+// must have given up on it, so less than the whole file arrives.
+func StoppedReader(t *testing.T, addr, path string, size int, pause time.Duration) {
+	c := dialSmallWindow(t, addr)
+	if _, err := io.WriteString(c, "GET "+path+" HTTP/1.0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.CopyN(io.Discard, c, 256<<10); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(pause)
+	n, err := io.Copy(io.Discard, c)
+	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatal(err)
+	}
+	if got := 256<<10 + n; got >= int64(size) {
+		t.Errorf("a client that stopped reading for %v got all %d bytes; want it cut", pause, got)
+	}
+}
+
+// SlowSender sends a request head one line every step, never ending it, and
+// returns once the server has closed the connection. A server that moves its
+// deadline with every byte never does (slowloris); the test fails if the
+// server is still reading after limit.
+func SlowSender(t *testing.T, addr string, step, limit time.Duration) {
+	c := Dial(t, addr)
+	if _, err := io.WriteString(c, "GET /notes.txt HTTP/1.0\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		io.Copy(io.Discard, c) // NOTE: returns when the server closes; its error does not matter.
+	}()
+	deadline := time.After(limit)
+	for i := 0; ; i++ {
+		select {
+		case <-closed:
+			return
+		case <-deadline:
+			t.Fatalf("the server still reads a client that has sent a header line every %v for %v", step, limit)
+		case <-time.After(step):
+		}
+		// NOTE: once the server has closed, this write may fail; the
+		// select above then ends the test.
+		fmt.Fprintf(c, "X-Line-%d: a\r\n", i)
+	}
+}
+
+// SlowBody sends a POST head, then its body a byte every step: longer in
+// all than the server's timeout, but never silent for that long. The
+// server must wait for it and answer.
+func SlowBody(t *testing.T, addr string, step time.Duration, size int) {
+	c := Dial(t, addr)
+	if _, err := fmt.Fprintf(c, "POST / HTTP/1.0\r\nContent-Length: %d\r\n\r\n", size); err != nil {
+		t.Fatal(err)
+	}
+	for range size {
+		time.Sleep(step)
+		if _, err := io.WriteString(c, "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := Parse(t, raw, false); resp.StatusCode != 200 || string(body) != "kosong" {
+		t.Errorf("got %d %q, want 200 kosong", resp.StatusCode, body)
+	}
+}
+
+// StalledBody sends a POST head and half its body, then nothing: the
+// server must close the connection once the body stops coming.
+func StalledBody(t *testing.T, addr string) {
+	c := Dial(t, addr)
+	if _, err := io.WriteString(c, "POST / HTTP/1.0\r\nContent-Length: 100\r\n\r\n"+strings.Repeat("x", 50)); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := io.ReadAll(c); err != nil || len(b) > 0 {
+		t.Errorf("got %q, %v; want the connection closed", b, err)
+	}
+}
+
+// AnsweredEveryTime sends each request tries times, writing all of it while
+// reading the answer at the same time, as curl does, and checks that the
+// answer arrives every time. The requests are answered before the server
+// has read them whole; a server (or lb) that then closes with the rest
+// unread makes the kernel reset the connection, and the reset can destroy
+// the answer on its way.
+func AnsweredEveryTime(t *testing.T, addr string, tries int) {
+	tests := []struct {
+		name string
+		req  []byte
+		code int
+	}{
+		{"a 2 MiB POST", append([]byte("POST / HTTP/1.0\r\nContent-Length: 2097152\r\n\r\n"), make([]byte, 2<<20)...), 413},
+		{"a GET followed by 2 MB of junk", append([]byte("GET /notes.txt HTTP/1.0\r\n\r\n"), bytes.Repeat([]byte("junk"), 500000)...), 200},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			lost := 0
+			var last error
+			for range tries {
+				if err := answered(addr, tc.req, tc.code); err != nil {
+					lost++
+					last = err
+				}
+			}
+			if lost > 0 {
+				t.Errorf("%d of %d answers lost; the last: %v", lost, tries, last)
+			}
+		})
+	}
+}
+
+// answered sends req while reading the answer, and checks its status.
+func answered(addr string, req []byte, code int) error {
+	c, err := net.DialTimeout("tcp", addr, Timeout)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(Timeout)); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c.Write(req) // NOTE: the server may stop reading before the end; only the answer counts.
+	}()
+	raw, err := io.ReadAll(c)
+	c.Close() // unblocks the writer, if it is still writing
+	wg.Wait()
+	if err != nil {
+		return fmt.Errorf("read: %w after %d bytes", err, len(raw))
+	}
+	resp, err := http.ReadResponse(bufioReader(raw), nil)
+	if err != nil {
+		return fmt.Errorf("%w: %q", err, short(raw))
+	}
+	if resp.StatusCode != code {
+		return fmt.Errorf("status %d, want %d", resp.StatusCode, code)
+	}
+	return nil
+}
+
+// BlockedWriter is a log destination that nobody reads, as a pipe whose
+// reader is gone or a terminal paused with Ctrl-S: every Write waits until
+// Release, then goes to Log.
+type BlockedWriter struct {
+	release chan struct{}
+	once    sync.Once
+	Log     syncBuffer
+}
+
+// NewBlockedWriter returns a BlockedWriter that blocks until Release.
+func NewBlockedWriter() *BlockedWriter { return &BlockedWriter{release: make(chan struct{})} }
+
+func (w *BlockedWriter) Write(p []byte) (int, error) {
+	<-w.release
+	return w.Log.Write(p)
+}
+
+// Release lets every Write through, now and later.
+func (w *BlockedWriter) Release() { w.once.Do(func() { close(w.release) }) }
+
+// String returns what has been written.
+func (w *BlockedWriter) String() string { return w.Log.String() }
+
+func bufioReader(b []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(b)) }

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"progjar/httpserver"
+	"progjar/internal/progtest"
+)
+
+// httpBackends starts n in-process HTTP backends serving root, as the
+// async_servers would.
+func httpBackends(t *testing.T, n int, root string) []string {
+	hs, err := httpserver.New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, _ := backends(t, n, func(_ int, c net.Conn) { miniServer(hs, c) })
+	return addrs
+}
+
+// TestSlowReaderThroughLB: a client that reads a big file slowly, and sends
+// nothing meanwhile, gets it whole through the lb, though it takes longer
+// than -idle: bytes keep moving, towards it.
+func TestSlowReaderThroughLB(t *testing.T) {
+	root := progtest.DocRoot(t)
+	want := progtest.BigFile(t, root, "huge.jpg", 8<<20)
+	p := startLB(t, httpBackends(t, 2, root), "-idle", "500ms")
+	progtest.SlowReader(t, p.Addr, "/huge.jpg", want) // over a second
+}
+
+// TestStoppedReaderThroughLB: a client that stops reading is cut after
+// -idle, when nothing moves either way.
+func TestStoppedReaderThroughLB(t *testing.T) {
+	root := progtest.DocRoot(t)
+	progtest.BigFile(t, root, "huge.jpg", 8<<20)
+	p := startLB(t, httpBackends(t, 2, root), "-idle", "500ms")
+	progtest.StoppedReader(t, p.Addr, "/huge.jpg", 8<<20, 2*time.Second)
+}
+
+// TestIdleCountsThePair: a backend that answers slowly, a piece every 50
+// ms for a second, to a client that sends nothing after its request: with
+// -idle 300ms the pair is never idle, and the whole answer arrives. (-idle
+// timed each direction alone: the silent client's side timed out.)
+func TestIdleCountsThePair(t *testing.T) {
+	const pieces = 20
+	addrs, _ := backends(t, 1, func(_ int, c net.Conn) {
+		if _, err := bufio.NewReader(c).ReadString('\n'); err != nil {
+			return
+		}
+		for i := range pieces {
+			fmt.Fprintf(c, "piece %02d\n", i) // NOTE: the client checks what arrives.
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	p := startLB(t, addrs, "-idle", "300ms")
+	got := progtest.Exchange(t, p.Addr, "GET / HTTP/1.0\r\n\r\n")
+	if n := strings.Count(string(got), "piece"); n != pieces {
+		t.Errorf("got %d pieces of %d: %q", n, pieces, got)
+	}
+}
+
+// TestAnsweredThroughLB: an answer that a backend sends before it has read
+// the whole request (413 for a 2 MiB POST, or a GET followed by junk)
+// reaches the client through the lb every time, as it does directly, also
+// from a backend that reads little after its answer and closes. The lb
+// closed the client with its bytes unread when a write to such a backend
+// failed, and the reset that this makes could destroy the answer.
+func TestAnsweredThroughLB(t *testing.T) {
+	hs, err := httpserver.New(progtest.DocRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		backend func(int, net.Conn)
+	}{
+		{"backends that drain", func(_ int, c net.Conn) { miniServer(hs, c) }},
+		{"backends that stop reading after the answer", func(_ int, c net.Conn) { earlyCloser(hs, c) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addrs, _ := backends(t, 4, tc.backend)
+			p := startLB(t, addrs)
+			progtest.AnsweredEveryTime(t, p.Addr, 50)
+		})
+	}
+}
+
+// earlyCloser answers as soon as it has a request's head (or an error for
+// it), then reads at most 64 KiB more and closes: a server that lingers
+// less than ours.
+func earlyCloser(hs *httpserver.Server, c net.Conn) {
+	var rcv httpserver.Request
+	buf := make([]byte, 4096)
+	for {
+		n, err := c.Read(buf)
+		done, bad := rcv.Add(buf[:n])
+		var resp net.Buffers
+		switch {
+		case bad != nil:
+			resp = hs.Reject(bad)
+		case done || rcv.InBody():
+			resp = hs.Process(rcv.Head())
+		case err != nil:
+			return
+		default:
+			continue
+		}
+		resp.WriteTo(c)                 // NOTE: the test checks what arrives.
+		c.(*net.TCPConn).CloseWrite()   // NOTE: likewise.
+		io.CopyN(io.Discard, c, 64<<10) // NOTE: closing with the rest unread is the point.
+		return
+	}
+}
+
+// TestBlockedLog: a log that nobody reads does not stop the lb.
+func TestBlockedLog(t *testing.T) {
+	addrs, _ := backends(t, 2, whoAmI)
+	w := progtest.NewBlockedWriter()
+	defer w.Release()
+	p := progtest.StartWith(t, run, w, "-backends", strings.Join(addrs, ","))
+	for i := range 1000 { // over 64 KiB of "koneksi dari" lines
+		if !request(p.Addr) {
+			t.Fatalf("request %d failed", i)
+		}
+	}
+	w.Release()
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(w.String(), "log lines dropped") {
+		t.Errorf("the log does not say that lines were dropped:\n%s", w.String())
+	}
+}
+
+// stalled opens n connections to addr that send nothing.
+func stalled(t *testing.T, addr string, n int) {
+	for range n {
+		progtest.Dial(t, addr)
+	}
+}
+
+// cutAfter is a backend that waits for a request for d, as a server with
+// -timeout d would, and closes without an answer if none came.
+func cutAfter(d time.Duration) func(int, net.Conn) {
+	return func(id int, c net.Conn) {
+		if err := c.SetReadDeadline(time.Now().Add(d)); err == nil {
+			whoAmI(id, c)
+		}
+	}
+}
+
+// TestMaxConns: with every slot taken by clients that send nothing, the lb
+// waits (and says so, once) instead of accepting more; once the backends
+// have cut those clients, the next request is served.
+func TestMaxConns(t *testing.T) {
+	addrs, _ := backends(t, 2, cutAfter(300*time.Millisecond))
+	p := startLB(t, addrs, "-max-conns", "4")
+	stalled(t, p.Addr, 12)
+	if !request(p.Addr) {
+		t.Fatal("a request after the stalled clients failed")
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(p.Log(), "(-max-conns)"); n != 1 {
+		t.Errorf("the full lb said so %d times, want once:\n%s", n, p.Log())
+	}
+}
+
+func TestMaxConnsFor(t *testing.T) {
+	for _, tc := range []struct {
+		nofile uint64
+		want   int
+	}{
+		{20000, 9968},
+		{1024, 480},
+		{256, 96},
+		{10, 1},
+		{1 << 62, 524256}, // unlimited
+	} {
+		if got := maxConnsFor(tc.nofile); got != tc.want {
+			t.Errorf("open-file limit %d: -max-conns %d, want %d", tc.nofile, got, tc.want)
+		}
+	}
+}
+
+// TestFileLimit runs the lb as its own process under an open-file limit of
+// 256 (soft and hard, so Go cannot raise it), with its default -max-conns,
+// and sends it 200 clients that send nothing: it must never run out of
+// file descriptors ("too many open files"), and once the backends have cut
+// those clients, the next request is served.
+func TestFileLimit(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("needs bash, for ulimit")
+	}
+	addrs, _ := backends(t, 2, cutAfter(300*time.Millisecond))
+	cmd := exec.Command("bash", "-c", `ulimit -n 256 && exec "$0" "$@"`, os.Args[0],
+		"-bind", "127.0.0.1", "-backends", strings.Join(addrs, ","), "0")
+	cmd.Env = append(os.Environ(), "LB_TEST_RUN_MAIN=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var log syncLog
+	started := make(chan string, 1)
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			log.add(sc.Text())
+			if m := regexp.MustCompile(`running on port (\d+), .* -max-conns (\d+),`).FindStringSubmatch(sc.Text()); m != nil {
+				started <- m[1]
+			}
+		}
+	}()
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM) // NOTE: Wait reports how it ended.
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("lb: %v", err)
+		}
+		<-copied
+		if strings.Contains(log.String(), "too many open files") {
+			t.Errorf("the lb ran out of file descriptors:\n%s", log.String())
+		}
+		if !strings.Contains(log.String(), "-max-conns 96,") {
+			t.Errorf("-max-conns is not half of 256 less headroom:\n%s", log.String())
+		}
+	}()
+	var addr string
+	select {
+	case port := <-started:
+		addr = "127.0.0.1:" + port
+	case <-time.After(progtest.Timeout):
+		t.Fatalf("the lb did not start:\n%s", log.String())
+	}
+	stalled(t, addr, 200)
+	if !request(addr) {
+		t.Error("a request after the stalled clients failed")
+	}
+}
+
+// syncLog collects lines from one goroutine for another.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(line + "\n")
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
