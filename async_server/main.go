@@ -24,19 +24,16 @@ import (
 	"progjar/internal/tcpserver"
 )
 
-func main() {
-	// asyncore ran everything on one thread, and by default so does this
-	// program's Go code (-procs changes it). Sharing a machine with its
-	// clients, it is faster so, too: no work handed between threads.
-	runtime.GOMAXPROCS(1)
-	tcpserver.Main("async_server", run)
-}
+func main() { tcpserver.Main("async_server", run) }
 
 // run mirrors main() in async_server.py: read the port (default 8887),
 // start the Server, run the loop.
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
 	fs := flag.NewFlagSet("async_server", flag.ContinueOnError)
-	common := tcpserver.AddFlags(fs)
+	// asyncore ran everything on one thread, and by default so does this
+	// program's Go code. It is also the cheaper choice: see README, "Cost
+	// per request".
+	common := tcpserver.AddFlags(fs, 1)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
 	timeout := fs.Duration("timeout", 10*time.Second, "drop a client that sends or reads nothing for this long")
 	port, err := tcpserver.ParseArgs(fs, args, stderr, 8887)

@@ -33,7 +33,9 @@ func main() { tcpserver.Main("lb", run) }
 // Server and serve until ctx is done.
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
 	fs := flag.NewFlagSet("lb", flag.ContinueOnError)
-	common := tcpserver.AddFlags(fs)
+	// One thread, as lb.py's asyncore loop: the cheaper choice per
+	// connection, see README, "Cost per request".
+	common := tcpserver.AddFlags(fs, 1)
 	list := fs.String("backends", defaultBackends, "comma-separated host:port of each backend, in round-robin order")
 	dialTimeout := fs.Duration("dial-timeout", 2*time.Second, "give up on a backend that has not answered a connect in this long")
 	idle := fs.Duration("idle", time.Minute, "close a joined pair of connections when nothing has moved either way for this long")

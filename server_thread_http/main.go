@@ -27,7 +27,10 @@ func main() { tcpserver.Main("server_thread_http", run) }
 // listening socket, then accept in a loop (Server.run) until ctx is done.
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
 	fs := flag.NewFlagSet("server_thread_http", flag.ContinueOnError)
-	common := tcpserver.AddFlags(fs)
+	// Python's threads ran Python code one at a time (the GIL), and by
+	// default this program's goroutines run on one thread too. It is also
+	// the cheaper choice: see README, "Cost per request".
+	common := tcpserver.AddFlags(fs, 1)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
 	timeout := fs.Duration("timeout", 10*time.Second, "drop a client that sends or reads nothing for this long")
 	verbose := fs.Bool("v", false, "log every request and answer whole, as the Python's \"data dari client\" and \"balas ke  client\" lines")

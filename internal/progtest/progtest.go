@@ -52,7 +52,9 @@ func StartWith(t testing.TB, run tcpserver.RunFunc, stderr io.Writer, flags ...s
 		stderr = &p.log
 	}
 	ready := make(chan net.Addr, 1)
-	args := append(append([]string{"-bind", "127.0.0.1"}, flags...), "0")
+	// -procs 0 (one thread per core): GOMAXPROCS is the whole test
+	// process's, and the tests run with every core, for the race detector.
+	args := append(append([]string{"-bind", "127.0.0.1", "-procs", "0"}, flags...), "0")
 	go func() { p.done <- run(ctx, args, stderr, func(a net.Addr) { ready <- a }) }()
 	select {
 	case a := <-ready:

@@ -54,11 +54,12 @@ type Flags struct {
 	procs            *int
 }
 
-// AddFlags adds -bind, -procs and -cpuprofile to fs.
-func AddFlags(fs *flag.FlagSet) *Flags {
+// AddFlags adds -bind, -procs and -cpuprofile to fs. procs is the
+// program's default for -procs.
+func AddFlags(fs *flag.FlagSet, procs int) *Flags {
 	return &Flags{
 		bind:       fs.String("bind", "", "address to listen on (empty: all, as in the Python)"),
-		procs:      fs.Int("procs", 0, "threads that run Go code at once (GOMAXPROCS; 0: the program's default)"),
+		procs:      fs.Int("procs", procs, "threads that run Go code at once (GOMAXPROCS); 0: one per core"),
 		cpuprofile: fs.String("cpuprofile", "", "write a CPU profile to this file, for go tool pprof"),
 	}
 }
@@ -75,7 +76,9 @@ func (f *Flags) Start(port int, stderr io.Writer) (net.Listener, *Log, func(), e
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if *f.procs > 0 {
+	if *f.procs == 0 {
+		runtime.GOMAXPROCS(runtime.NumCPU())
+	} else {
 		runtime.GOMAXPROCS(*f.procs)
 	}
 	stop, err := StartCPUProfile(*f.cpuprofile)
