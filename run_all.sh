@@ -9,7 +9,9 @@ cd "$(dirname "$0")"
 
 readonly ASYNC_PORTS=(9002 9003 9004 9005) LB_PORT=44444 THREAD_PORT=46000
 readonly PY_LB_PORT=44445 PY_THREAD_PORT=8889 # lb.py's backends are fixed at 9002-9005
-readonly NGX_LB_PORT=44446 NGX_STATIC_PORT=46001 THREAD1_PORT=46002
+readonly NGX_LB_PORT=44446 NGX_STATIC_PORT=46001
+# compare mode: each program once more with -procs 0 (one thread per core)
+readonly LB0_PORT=44447 ASYNC0_PORT=9006 THREAD0_PORT=46002
 readonly DOC=dokumentasi LOGS=logs
 readonly LEVELS=(1 10 50 100)
 
@@ -23,6 +25,7 @@ usage: ./run_all.sh [--quick] [--python DIR]  benchmark everything, write RESULT
   --quick       small runs (-n 200) and no C10K: the whole pipeline in well under a minute
   --python DIR  also run the course's Python originals from DIR (async_server.py, lb.py,
                 http.py, page.html from progjar6, and server_thread_http.py from progjar5)
+  --dry-run     print the programs and the ab commands the run would use; start nothing
 EOF
 }
 
@@ -32,10 +35,11 @@ die() {
     exit 1
 }
 
-mode=bench quick=0 pydir=""
+mode=bench quick=0 pydir="" dry=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) quick=1 ;;
+    --dry-run) dry=1 ;;
     --python)
         [ $# -ge 2 ] || die "--python needs a directory"
         pydir=$2
@@ -182,30 +186,56 @@ STEP=0 STEPS=0
 # bench SECTION TARGET C N PORT FILE [PID]: one ab run, recorded in the
 # manifest; with PID, also the program's peak memory and whether it still
 # answers afterwards. URL_PATH and ROUND, when set, change the path asked
-# for (default /) and the round recorded (default 1).
+# for (default /) and the round recorded (default 1). CPU_PIDS, when set,
+# are the target's processes: the CPU time they use during the run
+# (user and system, in clock ticks, from /proc/PID/stat) is recorded too.
 bench() {
-    local section=$1 target=$2 c=$3 n=$4 port=$5 file=$6 pid=${7:-} rss="" up=""
+    local section=$1 target=$2 c=$3 n=$4 port=$5 file=$6 pid=${7:-} rss="" up="" cpu0="" cpu1=""
+    local cmd=(ab -n "$n" -c "$c" -r -k -s 99999 "http://127.0.0.1:$port${URL_PATH:-/}")
     STEP=$((STEP + 1))
+    if [ "$dry" = 1 ]; then
+        printf '%s\n' "${cmd[*]}"
+        return
+    fi
     say "[$STEP/$STEPS] $target c=$c n=$n${ROUND:+ round $ROUND}"
-    ab -n "$n" -c "$c" -r -k -s 99999 "http://127.0.0.1:$port${URL_PATH:-/}" >"$DOC/$file" 2>&1 ||
-        say "  ab exited with status $? (see $DOC/$file)"
+    [ -z "${CPU_PIDS:-}" ] || cpu0=$(cpu_ticks $CPU_PIDS)
+    "${cmd[@]}" >"$DOC/$file" 2>&1 || say "  ab exited with status $? (see $DOC/$file)"
+    [ -z "${CPU_PIDS:-}" ] || cpu1=$(cpu_ticks $CPU_PIDS)
     if [ -n "$pid" ]; then
         rss=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
         if answers "$port"; then up=yes; else up=no; fi
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$section" "$target" "$c" "$n" "${ROUND:-1}" "$file" "$rss" "$up" >>"$DOC/runs.tsv"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$section" "$target" "$c" "$n" "${ROUND:-1}" "$file" "$rss" "$up" \
+        "$(cpu_delta "$cpu0" "$cpu1" 1)" "$(cpu_delta "$cpu0" "$cpu1" 2)" >>"$DOC/runs.tsv"
 }
 
-# new_manifest keep|drop SECTION: start the manifest anew, keeping (or
-# dropping) the runs of SECTION, and remove the raw outputs of the others.
+# cpu_ticks PID...: the user and system CPU time the processes have used,
+# summed, in clock ticks (fields 14 and 15 of /proc/PID/stat; the command
+# name before them is in parentheses and may hold spaces). The report
+# program reads the line, so that the arithmetic is tested.
+cpu_ticks() {
+    "$BIN/report" -cputicks "$@"
+}
+
+# cpu_delta BEFORE AFTER FIELD: the growth of field 1 (user) or 2 (system)
+# of two cpu_ticks lines; empty when either is missing.
+cpu_delta() {
+    [ -n "$1" ] && [ -n "$2" ] || return 0
+    echo $(($(cut -d' ' -f"$3" <<<"$2") - $(cut -d' ' -f"$3" <<<"$1")))
+}
+
+# new_manifest keep|drop SECTION...: start the manifest anew, keeping (or
+# dropping) the runs of the SECTIONs, and remove the raw outputs of the
+# others.
 new_manifest() {
-    local how=$1 section=$2 old="" keep line f
+    local how=$1 old="" keep line f sec
+    shift
     [ ! -f "$DOC/runs.tsv" ] || old=$(grep -v '^#' "$DOC/runs.tsv" || true)
-    printf '# section\ttarget\tconcurrency\trequests\tround\tfile\tpeak_rss_kib\tup\n' >"$DOC/runs.tsv"
+    printf '# section\ttarget\tconcurrency\trequests\tround\tfile\tpeak_rss_kib\tup\tcpu_user_ticks\tcpu_sys_ticks\n' >"$DOC/runs.tsv"
     [ -n "$old" ] || return 0
     while IFS= read -r line; do
         keep=0
-        [ "${line%%$'\t'*}" != "$section" ] || keep=1
+        for sec in "$@"; do [ "${line%%$'\t'*}" != "$sec" ] || keep=1; done
         [ "$how" = keep ] || keep=$((1 - keep))
         if [ "$keep" = 1 ]; then
             printf '%s\n' "$line" >>"$DOC/runs.tsv"
@@ -239,6 +269,7 @@ meta() {
         printf 'go\t%s\n' "$(go version | awk '{print $3, $4}')"
         printf 'ab\t%s\n' "$(ab -V | head -n 1 | sed 's/This is //; s/ <.*//')"
         printf 'nofile\t%s\n' "$(ulimit -n)"
+        printf 'clk_tck\t%s\n' "$(getconf CLK_TCK 2>/dev/null || echo 100)"
         printf 'somaxconn\t%s\n' "$(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo unknown)"
         [ -z "$PY_NOTE" ] || printf 'python\t%s\n' "$PY_NOTE"
         [ -z "$keep" ] || printf '%s\n' "$keep"
@@ -265,11 +296,23 @@ python_ok() {
     done
 }
 
+# python_thread_requests N: how many requests the Python thread server gets
+# at each level: a tenth of N (each finished connection leaves it a
+# spinning thread, so it slows down as it goes), but never fewer than the
+# highest concurrency, which ab refuses.
+python_thread_requests() {
+    local tn=$(($1 / 10)) c
+    for c in "${LEVELS[@]}"; do [ "$tn" -ge "$c" ] || tn=$c; done
+    echo "$tn"
+}
+
 run_python() {
-    local dir c p n=$1 tn=$2
-    dir=$(mktemp -d)
-    cp "$pydir"/*.py "$dir/"
-    [ ! -f "$pydir/page.html" ] || cp "$pydir/page.html" "$dir/"
+    local dir=DIR c p n=$1 tn=$2
+    if [ "$dry" = 0 ]; then
+        dir=$(mktemp -d)
+        cp "$pydir"/*.py "$dir/"
+        [ ! -f "$pydir/page.html" ] || cp "$pydir/page.html" "$dir/"
+    fi
     check_ports "${ASYNC_PORTS[@]}" "$PY_LB_PORT" "$PY_THREAD_PORT"
     for p in "${ASYNC_PORTS[@]}"; do start "py_async_server_$p" "$p" bash -c "cd '$dir' && exec python3 async_server.py $p"; done
     start py_lb "$PY_LB_PORT" bash -c "cd '$dir' && exec python3 lb.py $PY_LB_PORT"
@@ -280,12 +323,12 @@ run_python() {
     for c in "${LEVELS[@]}"; do
         start py_thread "$PY_THREAD_PORT" bash -c "cd '$dir' && exec python3 server_thread_http.py"
         bench python py_thread "$c" "$tn" "$PY_THREAD_PORT" "py_thread_$c.txt"
-        kill -KILL "${PID_OF[py_thread]}" 2>/dev/null || true
-        wait "${PID_OF[py_thread]}" 2>/dev/null || true
+        [ "$dry" = 1 ] || kill -KILL "${PID_OF[py_thread]}" 2>/dev/null || true
+        [ "$dry" = 1 ] || wait "${PID_OF[py_thread]}" 2>/dev/null || true
         check_ports "$PY_THREAD_PORT"
     done
     stop_all
-    rm -rf "$dir"
+    [ "$dry" = 1 ] || rm -rf "$dir"
     PY_NOTE="The Python thread server was restarted before each level, with -n $tn: the kindest measure of it."
 }
 
@@ -308,7 +351,7 @@ run_bench() {
     check_ports "${ASYNC_PORTS[@]}" "$LB_PORT" "$THREAD_PORT"
     build
     mkdir -p "$LOGS" "$DOC"
-    new_manifest keep nginx
+    new_manifest keep nginx nginx_cpu
     STEPS=12
     [ "$quick" = 1 ] || STEPS=$((STEPS + 6))
     [ -z "$pydir" ] || STEPS=$((STEPS + 12))
@@ -324,10 +367,10 @@ run_bench() {
         for c in 1000 5000; do bench c10k lb "$c" 10000 "$LB_PORT" "c10k_lb_$c.txt" "${PID_OF[lb]}"; done
     fi
     stop_all
-    [ -z "$pydir" ] || run_python "$n" $((n / 10))
-    if [ "$quick" = 0 ]; then
-        say "Go benchmarks of the HTTP package (allocations per request)"
-        go test -run '^$' -bench . -benchmem ./httpserver >"$DOC/gobench.txt" 2>&1 ||
+    [ -z "$pydir" ] || run_python "$n" "$(python_thread_requests "$n")"
+    if [ "$quick" = 0 ] && [ "$dry" = 0 ]; then
+        say "Go benchmarks of the HTTP package and of the lb (allocations per request)"
+        go test -run '^$' -bench . -benchmem ./httpserver ./lb >"$DOC/gobench.txt" 2>&1 ||
             die "go test -bench failed: see $DOC/gobench.txt"
     fi
     meta
@@ -465,7 +508,7 @@ find_nginx() {
 }
 
 run_compare() {
-    local rounds=3 n=5000 c r dir
+    local rounds=3 n=5000 cpu_n=20000 c r t key port dir=DIR
     find_nginx || {
         say "compare skipped: nginx with its stream module is needed (Debian: apt-get install nginx-light libnginx-mod-stream)"
         return 0
@@ -473,36 +516,56 @@ run_compare() {
     need_go
     need_ab
     raise_nofile
-    check_ports "${ASYNC_PORTS[@]}" "$LB_PORT" "$THREAD_PORT" "$NGX_LB_PORT" "$NGX_STATIC_PORT" "$THREAD1_PORT"
+    check_ports "${ASYNC_PORTS[@]}" "$LB_PORT" "$THREAD_PORT" "$NGX_LB_PORT" "$NGX_STATIC_PORT" "$LB0_PORT" "$ASYNC0_PORT" "$THREAD0_PORT"
     build
-    mkdir -p "$LOGS" "$DOC"
-    dir=$(mktemp -d)
-    nginx_conf "$PWD" "$dir" >"$dir/nginx.conf"
-    nginx_conf /path/to/this/repository logs >"$DOC/nginx.conf"
+    if [ "$dry" = 0 ]; then
+        mkdir -p "$LOGS" "$DOC"
+        dir=$(mktemp -d)
+        nginx_conf "$PWD" "$dir" >"$dir/nginx.conf"
+        nginx_conf /path/to/this/repository logs >"$DOC/nginx.conf"
+    fi
     start_ours
-    # The thread server once more, running its Go code on one thread.
-    start server_thread_http_procs1 "$THREAD1_PORT" "$BIN/server_thread_http" -procs 1 "$THREAD1_PORT"
+    # Each program once more with -procs 0: one thread per core instead of
+    # its default, one (see the comment on -procs in each program).
+    start lb_procs0 "$LB0_PORT" "$BIN/lb" -procs 0 "$LB0_PORT"
+    start async_server_procs0 "$ASYNC0_PORT" "$BIN/async_server" -procs 0 "$ASYNC0_PORT"
+    start server_thread_http_procs0 "$THREAD0_PORT" "$BIN/server_thread_http" -procs 0 "$THREAD0_PORT"
     start nginx "$NGX_LB_PORT" nginx -p "$dir" -c "$dir/nginx.conf"
     wait_port nginx "$NGX_STATIC_PORT" "${PID_OF[nginx]}"
-    new_manifest drop nginx
-    STEPS=$((${#LEVELS[@]} * rounds * 6))
+    # target:port:processes whose CPU time counts (nginx: master and workers)
+    local targets=(
+        "lb:$LB_PORT:${PID_OF[lb]}" "lb_procs0:$LB0_PORT:${PID_OF[lb_procs0]}"
+        "nginx_lb:$NGX_LB_PORT:${PID_OF[nginx]} $(pgrep -P "${PID_OF[nginx]}" | tr '\n' ' ')"
+        "async:${ASYNC_PORTS[0]}:${PID_OF[async_server_${ASYNC_PORTS[0]}]}" "async_procs0:$ASYNC0_PORT:${PID_OF[async_server_procs0]}"
+        "thread:$THREAD_PORT:${PID_OF[server_thread_http]}" "thread_procs0:$THREAD0_PORT:${PID_OF[server_thread_http_procs0]}"
+        "nginx_static:$NGX_STATIC_PORT:${PID_OF[nginx]} $(pgrep -P "${PID_OF[nginx]}" | tr '\n' ' ')"
+    )
+    new_manifest drop nginx nginx_cpu
+    STEPS=$(((${#LEVELS[@]} + 1) * rounds * ${#targets[@]}))
     # Ours and nginx alternate, so a slow moment of this shared machine
-    # falls on both; RESULTS.md shows the median of the rounds.
+    # falls on all; RESULTS.md shows the median of the rounds and their range.
     URL_PATH=/page.html
     for c in "${LEVELS[@]}"; do
         for r in $(seq "$rounds"); do
             ROUND=$r
-            bench nginx lb "$c" "$n" "$LB_PORT" "cmp_lb_${c}_$r.txt"
-            bench nginx nginx_lb "$c" "$n" "$NGX_LB_PORT" "cmp_nginx_lb_${c}_$r.txt"
-            bench nginx async "$c" "$n" "${ASYNC_PORTS[0]}" "cmp_async_${c}_$r.txt"
-            bench nginx thread "$c" "$n" "$THREAD_PORT" "cmp_thread_${c}_$r.txt"
-            bench nginx thread_procs1 "$c" "$n" "$THREAD1_PORT" "cmp_thread_procs1_${c}_$r.txt"
-            bench nginx nginx_static "$c" "$n" "$NGX_STATIC_PORT" "cmp_nginx_static_${c}_$r.txt"
+            for t in "${targets[@]}"; do
+                IFS=: read -r key port CPU_PIDS <<<"$t"
+                bench nginx "$key" "$c" "$n" "$port" "cmp_${key}_${c}_$r.txt"
+            done
         done
     done
-    unset URL_PATH ROUND
-    cp "$dir"/nginx_*.log "$LOGS/" 2>/dev/null || true
+    # CPU time per request: a longer run at one concurrency, each target in turn.
+    for r in $(seq "$rounds"); do
+        ROUND=$r
+        for t in "${targets[@]}"; do
+            IFS=: read -r key port CPU_PIDS <<<"$t"
+            bench nginx_cpu "$key" 50 "$cpu_n" "$port" "cpu_${key}_$r.txt"
+        done
+    done
+    unset URL_PATH ROUND CPU_PIDS
     stop_all
+    [ "$dry" = 0 ] || return 0
+    cp "$dir"/nginx_*.log "$LOGS/" 2>/dev/null || true
     rm -rf "$dir"
     if [ ! -f "$DOC/meta.tsv" ]; then
         MODE_NOTE=""
@@ -514,9 +577,37 @@ run_compare() {
     report 0
 }
 
+# --dry-run: the modes run as written, but nothing is built, started or
+# measured: each program started and each ab command is printed instead.
+if [ "$dry" = 1 ]; then
+    need_go() { :; }
+    need_ab() { :; }
+    raise_nofile() { :; }
+    check_ports() { :; }
+    build() { BIN='$BIN'; }
+    start() {
+        printf 'start %s on port %s: %s\n' "$1" "$2" "${*:3}"
+        PID_OF[$1]=PID
+    }
+    wait_port() { :; }
+    pgrep() { echo PID; }
+    stop_all() { :; }
+    new_manifest() { :; }
+    meta() { :; }
+    report() { :; }
+    python_ok() { return 0; }
+    find_nginx() { NGX_STREAM_MODULE=ngx_stream_module.so; }
+fi
+
 case "$mode" in
 bench) run_bench ;;
-serve) run_serve ;;
-screenshot) run_screenshot ;;
+serve)
+    [ "$dry" = 0 ] || die "--dry-run is for the benchmark modes"
+    run_serve
+    ;;
+screenshot)
+    [ "$dry" = 0 ] || die "--dry-run is for the benchmark modes"
+    run_screenshot
+    ;;
 compare) run_compare ;;
 esac

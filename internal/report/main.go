@@ -2,11 +2,14 @@
 // RESULTS.md and the requests-per-second chart.
 //
 // run_all.sh writes one line per ab run to a manifest (tab-separated:
-// section, target, concurrency, requests, round, file, peak RSS in KiB, up)
-// and the machine's description to a meta file (key, tab, value); report
-// reads both and the ab outputs they name.
+// section, target, concurrency, requests, round, file, peak RSS in KiB, up,
+// and the CPU time the target used during the run, user and system, in
+// clock ticks) and the machine's description to a meta file (key, tab,
+// value); report reads both and the ab outputs they name.
 //
 // Usage: report -runs runs.tsv -meta meta.tsv -out RESULTS.md -svg dokumentasi/rps.svg [-strict]
+//
+//	report -cputicks PID...   prints the user and system CPU time of the processes, summed, in clock ticks
 package main
 
 import (
@@ -23,6 +26,15 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-cputicks" {
+		user, sys, err := CPUTicks(os.Args[2:])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "report:", err)
+			os.Exit(1)
+		}
+		fmt.Println(user, sys)
+		return
+	}
 	runs := flag.String("runs", "", "manifest of ab runs (required)")
 	meta := flag.String("meta", "", "machine description (key<TAB>value lines)")
 	out := flag.String("out", "RESULTS.md", "the Markdown file to write")
@@ -147,8 +159,58 @@ type Run struct {
 	File            string
 	RSSKiB          int64  // peak memory of the server, 0 if not measured
 	Up              string // "yes"/"no" if checked after the run
+	CPU             *CPUTime
 	Result          Result
 	Err             error // the ab output could not be read or parsed
+}
+
+// CPUTime is the CPU time a target's processes used during a run, in clock
+// ticks (1/CLK_TCK of a second, 100 on Linux).
+type CPUTime struct{ User, Sys int64 }
+
+// PerRequest returns the user and system CPU time per complete request, in
+// microseconds, for clock ticks of 1/clkTck second.
+func (c CPUTime) PerRequest(requests int, clkTck float64) (user, sys float64) {
+	if requests <= 0 || clkTck <= 0 {
+		return 0, 0
+	}
+	per := 1e6 / clkTck / float64(requests)
+	return float64(c.User) * per, float64(c.Sys) * per
+}
+
+// ParseStat reads utime and stime, fields 14 and 15 of /proc/PID/stat. The
+// second field, the command name, is in parentheses and may hold spaces
+// and parentheses itself: the fields are counted from the last ")".
+func ParseStat(stat string) (utime, stime int64, err error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, 0, fmt.Errorf("no command name in %q", stat)
+	}
+	f := strings.Fields(stat[i+1:]) // from field 3, the state
+	if len(f) < 13 {
+		return 0, 0, fmt.Errorf("too few fields in %q", stat)
+	}
+	if utime, err = strconv.ParseInt(f[11], 10, 64); err == nil {
+		stime, err = strconv.ParseInt(f[12], 10, 64)
+	}
+	return utime, stime, err
+}
+
+// CPUTicks returns the user and system CPU time of the processes pids,
+// summed, in clock ticks, from /proc.
+func CPUTicks(pids []string) (user, sys int64, err error) {
+	for _, pid := range pids {
+		b, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+		if err != nil {
+			return 0, 0, err
+		}
+		u, s, err := ParseStat(string(b))
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc/%s/stat: %v", pid, err)
+		}
+		user, sys = user+u, sys+s
+	}
+	return user, sys, nil
 }
 
 func readRuns(path string) ([]Run, error) {
@@ -185,6 +247,12 @@ func ParseRuns(r io.Reader, dir string) ([]Run, error) {
 		}
 		if len(f) > 7 {
 			run.Up = f[7]
+		}
+		if len(f) > 9 && f[8] != "" && f[9] != "" {
+			var u, s int
+			u, errs = atoi(f[8], errs)
+			s, errs = atoi(f[9], errs)
+			run.CPU = &CPUTime{int64(u), int64(s)}
 		}
 		if err := errors.Join(errs...); err != nil {
 			return nil, fmt.Errorf("manifest line %d: %v", n, err)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/xml"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -142,12 +144,15 @@ func TestNiceStep(t *testing.T) {
 	}
 }
 
-// TestAgainstNginx: medians over rounds, and ours over nginx's.
+// TestAgainstNginx: medians and ranges over rounds, and ours over nginx's
+// round by round.
 func TestAgainstNginx(t *testing.T) {
 	const m = "nginx\tlb\t10\t1000\t1\tab23_ok.txt\n" + // 12287.28 req/s
 		"nginx\tlb\t10\t1000\t2\tab2040_ok.txt\n" + // 207.31
 		"nginx\tlb\t10\t1000\t3\tab23_failed.txt\n" + // 13967.46
 		"nginx\tnginx_lb\t10\t1000\t1\tab2040_ok.txt\n" +
+		"nginx\tnginx_lb\t10\t1000\t2\tab2040_ok.txt\n" +
+		"nginx\tnginx_lb\t10\t1000\t3\tab23_ok.txt\n" +
 		"nginx\tasync\t10\t1000\t1\tab23_ok.txt\n" +
 		"nginx\tthread\t10\t1000\t1\tab2040_ok.txt\n" +
 		"nginx\tnginx_static\t10\t1000\t1\tab23_ok.txt\n"
@@ -159,13 +164,78 @@ func TestAgainstNginx(t *testing.T) {
 	for _, want := range []string{
 		"## Against nginx",
 		"`./run_all.sh compare` (nginx/1.22.1)",
-		"`ab -n 1000 -c C -r -k -s 99999`, ours and nginx alternating, 3 rounds",
-		"| 10 | 12287 | 207 | 59.27× | 12287 | 207 | - | 12287 | 1.00× | 0.02× | - |",
+		"3 rounds",
+		"`ab -n 1000 -c C -r -k -s 99999`",
+		"| lb | 12287 (207-13967) |",               // median and range
+		"| nginx stream proxy | 207 (207-12287) |", // rounds 207, 207, 12287
+		"| lb / nginx | 1.14× (1.00-59.27) |",      // 12287/207, 207/207, 13967/12287
+		"| async_server / nginx | 1.00× |",
+		"| server_thread_http / nginx | 0.02× |",
 		"Failed requests in these runs, all targets: 228.",
 		"```nginx\nstream {}\n```",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("RESULTS.md lacks %q; it is:\n%s", want, md)
 		}
+	}
+}
+
+// TestCPUPerRequest: CPU time per request from the ticks the manifest
+// records, over the complete requests of the ab output.
+func TestCPUPerRequest(t *testing.T) {
+	const m = "nginx_cpu\tlb\t10\t1000\t1\tab23_ok.txt\t\t\t35\t70\n" + // 1000 requests: 350 and 700 µs
+		"nginx_cpu\tlb\t10\t1000\t2\tab23_ok.txt\t\t\t30\t60\n" +
+		"nginx_cpu\tnginx_lb\t10\t1000\t1\tab23_ok.txt\t\t\t10\t50\n" +
+		"nginx_cpu\tnginx_lb\t10\t1000\t2\tab23_ok.txt\t\t\t10\t50\n" +
+		"nginx\tlb\t10\t1000\t1\tab23_ok.txt\n"
+	runs, err := ParseRuns(strings.NewReader(m), "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := runs[0].CPU; c == nil || *c != (CPUTime{35, 70}) {
+		t.Fatalf("CPU of the first run: %+v", c)
+	}
+	if u, s := runs[0].CPU.PerRequest(1000, 100); u != 350 || s != 700 {
+		t.Errorf("35 and 70 ticks of 10 ms over 1000 requests: %v and %v µs, want 350 and 700", u, s)
+	}
+	if u, s := (CPUTime{3, 1}).PerRequest(20000, 250); fmt.Sprintf("%.3f %.3f", u, s) != "0.600 0.200" {
+		t.Errorf("3 and 1 ticks of 4 ms over 20000 requests: %v and %v µs, want 0.6 and 0.2", u, s)
+	}
+	md := Markdown(runs, map[string]string{"clk_tck": "100"}, "rps.svg")
+	for _, want := range []string{
+		"### CPU time per request",
+		"Over `ab -n 1000 -c 10`",
+		"| lb | 325.0 (300.0-350.0) | 650.0 (600.0-700.0) | **975.0 (900.0-1050.0)** | 1.62× (1.50-1.75) | 12287 | 1.00× |",
+		"| nginx stream proxy | 100.0 | 500.0 | **600.0** | - | 12287 | - |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("RESULTS.md lacks %q; it is:\n%s", want, md)
+		}
+	}
+}
+
+// TestParseStat: fields 14 and 15 of /proc/PID/stat, also when the command
+// name has spaces and parentheses; and this process's own, read live.
+func TestParseStat(t *testing.T) {
+	for _, tc := range []struct {
+		stat       string
+		user, sys  int64
+		wantsError bool
+	}{
+		{"4242 (lb) S 1 4242 4242 0 -1 4194560 1507 0 0 0 35 70 0 0 20 0 6 0 123 0 0\n", 35, 70, false},
+		{"7 (a (b) c) R 1 7 7 0 -1 0 0 0 0 0 11 22 0 0 20 0 1 0 5 0 0", 11, 22, false},
+		{"7 (no end S 1", 0, 0, true},
+		{"7 (x) S 1 2 3", 0, 0, true},
+	} {
+		u, s, err := ParseStat(tc.stat)
+		if (err != nil) != tc.wantsError || u != tc.user || s != tc.sys {
+			t.Errorf("%q: %d, %d, %v; want %d, %d, error %v", tc.stat, u, s, err, tc.user, tc.sys, tc.wantsError)
+		}
+	}
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc here")
+	}
+	if _, _, err := CPUTicks([]string{strconv.Itoa(os.Getpid())}); err != nil {
+		t.Errorf("this process: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -269,54 +270,226 @@ func pythonHere(b *strings.Builder, runs []Run, meta map[string]string) {
 	b.WriteString("\n")
 }
 
-// againstNginx writes the "Against nginx" section: the medians of the
-// rounds of ./run_all.sh compare, and ours over nginx's.
+// compareTargets are the targets of ./run_all.sh compare, in table order,
+// each with the nginx target it is compared with.
+var compareTargets = []struct{ key, label, peer string }{
+	{"lb", "lb", "nginx_lb"},
+	{"lb_procs0", "lb -procs 0", "nginx_lb"},
+	{"nginx_lb", "nginx stream proxy", ""},
+	{"async", "async_server", "nginx_static"},
+	{"async_procs0", "async_server -procs 0", "nginx_static"},
+	{"thread", "server_thread_http", "nginx_static"},
+	{"thread_procs0", "server_thread_http -procs 0", "nginx_static"},
+	{"nginx_static", "nginx static", ""},
+}
+
+// rounds returns the runs of target in section by concurrency, each list
+// in round order.
+func rounds(runs []Run, section, target string) map[int][]Run {
+	by := map[int][]Run{}
+	for _, r := range runs {
+		if r.Section == section && r.Target == target && r.Err == nil {
+			by[r.Concurrency] = append(by[r.Concurrency], r)
+		}
+	}
+	for _, rs := range by {
+		sort.Slice(rs, func(i, j int) bool { return rs[i].Round < rs[j].Round })
+	}
+	return by
+}
+
+// spread is the median of xs, its lowest and its highest.
+type spread struct{ med, lo, hi float64 }
+
+func spreadOf(xs []float64) spread {
+	if len(xs) == 0 {
+		return spread{}
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	m := s[len(s)/2]
+	if len(s)%2 == 0 {
+		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return spread{m, s[0], s[len(s)-1]}
+}
+
+// width is (hi-lo)/med: how far apart the rounds were.
+func (s spread) width() float64 {
+	if s.med == 0 {
+		return 0
+	}
+	return (s.hi - s.lo) / s.med
+}
+
+func (s spread) format(decimals int) string {
+	if s.med == 0 {
+		return "-"
+	}
+	if s.lo == s.hi {
+		return fmt.Sprintf("%.*f", decimals, s.med)
+	}
+	return fmt.Sprintf("%.*f (%.*f-%.*f)", decimals, s.med, decimals, s.lo, decimals, s.hi)
+}
+
+// ratios returns a[i]/b[i] for the rounds both have.
+func ratios(a, b []float64) []float64 {
+	var out []float64
+	for i := range min(len(a), len(b)) {
+		if a[i] > 0 && b[i] > 0 {
+			out = append(out, a[i]/b[i])
+		}
+	}
+	return out
+}
+
+// cpuPerRequest returns, for each round, the user, system and total CPU
+// microseconds per complete request, and the requests per second.
+func cpuPerRequest(rs []Run, clkTck float64) (user, sys, total, rps []float64) {
+	for _, r := range rs {
+		if r.CPU == nil {
+			continue
+		}
+		u, s := r.CPU.PerRequest(r.Result.Complete, clkTck)
+		user, sys, total, rps = append(user, u), append(sys, s), append(total, u+s), append(rps, r.Result.RPS)
+	}
+	return user, sys, total, rps
+}
+
+// againstNginx writes the "Against nginx" section from ./run_all.sh
+// compare: requests per second at each concurrency, and the CPU time per
+// request, medians of the rounds with their range, ours over nginx's.
 func againstNginx(b *strings.Builder, runs []Run, meta map[string]string) {
-	med := map[string]map[int]Run{}
+	rps := map[string]map[int][]float64{}
 	var levels []int
-	for _, key := range []string{"lb", "nginx_lb", "async", "thread", "thread_procs1", "nginx_static"} {
-		med[key] = map[int]Run{}
-		for _, r := range group(runs, "nginx", key) {
-			med[key][r.Concurrency] = r
-			if key == "lb" {
-				levels = append(levels, r.Concurrency)
+	for _, t := range compareTargets {
+		rps[t.key] = map[int][]float64{}
+		for c, rs := range rounds(runs, "nginx", t.key) {
+			for _, r := range rs {
+				rps[t.key][c] = append(rps[t.key][c], r.Result.RPS)
+			}
+			if t.key == "lb" {
+				levels = append(levels, c)
 			}
 		}
 	}
 	if len(levels) == 0 {
 		return
 	}
-	rounds, n := 0, 0
+	sort.Ints(levels)
+	nRounds, n := 0, 0
 	for _, r := range runs {
 		if r.Section == "nginx" {
-			rounds, n = max(rounds, r.Round), r.Requests
+			nRounds, n = max(nRounds, r.Round), r.Requests
 		}
 	}
 	fmt.Fprintf(b, "## Against nginx\n\n"+
 		"`./run_all.sh compare` (%s): nginx as a round-robin stream (L4) proxy over the same four "+
 		"async_servers, and as a static file server with a connection per request, each against ours on "+
-		"`/page.html`. `ab -n %d -c C -r -k -s 99999`, ours and nginx alternating, %d rounds; the medians. "+
-		"Above 1 means ours is faster.\n\n", or(meta["nginx"], "nginx"), n, rounds)
-	b.WriteString("Requests per second:\n\n" +
-		"| Concurrency | lb | nginx stream | **lb / nginx** | async_server | server_thread_http | server_thread_http -procs 1 | nginx static | **async / nginx** | **thread / nginx** | thread -procs 1 / nginx |\n" +
-		"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		"`/page.html`; each of ours also with `-procs 0` (one thread per core instead of its default, one). "+
+		"All targets take turns, %d rounds, so that a slow moment of this shared machine falls on all.\n\n",
+		or(meta["nginx"], "nginx"), nRounds)
+	fmt.Fprintf(b, "### Requests per second\n\n`ab -n %d -c C -r -k -s 99999`: the median of the rounds, "+
+		"and their range.\n\n| Target |", n)
 	for _, c := range levels {
-		lb, nl := med["lb"][c].Result.RPS, med["nginx_lb"][c].Result.RPS
-		as, th, t1, ns := med["async"][c].Result.RPS, med["thread"][c].Result.RPS, med["thread_procs1"][c].Result.RPS, med["nginx_static"][c].Result.RPS
-		fmt.Fprintf(b, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			c, cell(lb), cell(nl), ratio(lb, nl), cell(as), cell(th), cell(t1), cell(ns), ratio(as, ns), ratio(th, ns), ratio(t1, ns))
+		fmt.Fprintf(b, " c=%d |", c)
 	}
-	b.WriteString("\nasync_server runs its Go code on one thread by default, as asyncore did; the thread server and " +
-		"the lb on one per core. The `-procs 1` column runs the thread server's Go code on one thread too: it " +
-		"shows what a second thread costs or gains on a machine whose other core is busy with `ab`.\n")
+	b.WriteString("\n|---|" + strings.Repeat("---:|", len(levels)) + "\n")
+	for _, t := range compareTargets {
+		fmt.Fprintf(b, "| %s |", t.label)
+		for _, c := range levels {
+			fmt.Fprintf(b, " %s |", spreadOf(rps[t.key][c]).format(0))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\nOurs over nginx (the median of the rounds' ratios; above 1: ours is faster):\n\n| Target |")
+	for _, c := range levels {
+		fmt.Fprintf(b, " c=%d |", c)
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---:|", len(levels)) + "\n")
+	for _, t := range compareTargets {
+		if t.peer == "" {
+			continue
+		}
+		fmt.Fprintf(b, "| %s / nginx |", t.label)
+		for _, c := range levels {
+			fmt.Fprintf(b, " %s |", ratioCell(spreadOf(ratios(rps[t.key][c], rps[t.peer][c]))))
+		}
+		b.WriteString("\n")
+	}
+	cpuTable(b, runs, meta)
 	failed := 0
 	for _, r := range runs {
-		if r.Section == "nginx" {
+		if r.Section == "nginx" || r.Section == "nginx_cpu" {
 			failed += r.Result.Failed
 		}
 	}
 	fmt.Fprintf(b, "\nFailed requests in these runs, all targets: %d. The nginx configuration used "+
 		"([dokumentasi/nginx.conf](dokumentasi/nginx.conf)):\n\n```nginx\n%s```\n\n", failed, meta["nginx_conf"])
+}
+
+func ratioCell(s spread) string {
+	if s.med == 0 {
+		return "-"
+	}
+	if s.lo == s.hi {
+		return fmt.Sprintf("%.2f×", s.med)
+	}
+	return fmt.Sprintf("%.2f× (%.2f-%.2f)", s.med, s.lo, s.hi)
+}
+
+// cpuTable writes the CPU time per request of the compare runs.
+func cpuTable(b *strings.Builder, runs []Run, meta map[string]string) {
+	clk, err := strconv.ParseFloat(or(meta["clk_tck"], "100"), 64)
+	if err != nil || clk <= 0 {
+		clk = 100
+	}
+	type row struct {
+		label, peer             string
+		user, sys, total, reqps []float64
+	}
+	var rows []row
+	byKey := map[string]row{}
+	n, c := 0, 0
+	for _, t := range compareTargets {
+		for lvl, rs := range rounds(runs, "nginx_cpu", t.key) {
+			r := row{label: t.label, peer: t.peer}
+			r.user, r.sys, r.total, r.reqps = cpuPerRequest(rs, clk)
+			if len(r.total) == 0 {
+				continue
+			}
+			rows, byKey[t.key] = append(rows, r), r
+			n, c = rs[0].Requests, lvl
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	var cpuWidths, rpsWidths []float64
+	for _, r := range rows {
+		cpuWidths = append(cpuWidths, spreadOf(r.total).width())
+		rpsWidths = append(rpsWidths, spreadOf(r.reqps).width())
+	}
+	fmt.Fprintf(b, "\n### CPU time per request\n\n"+
+		"On this machine `ab` takes most of a core, so requests per second measure `ab` and the sharing of the "+
+		"two cores as much as the program. The CPU time the program itself used (user and system, from "+
+		"`/proc/PID/stat`; for nginx its master and workers together; for the lb the lb alone, not its "+
+		"backends), divided by the requests, says what each request costs it. Over `ab -n %d -c %d` on "+
+		"`/page.html`, the rounds of a target spread by %.0f%% of its median CPU time per request, and by "+
+		"%.0f%% of its median requests per second (medians over the targets).\n\n"+
+		"| Target | user (µs) | system (µs) | **total (µs)** | total / nginx | req/s | req/s / nginx |\n"+
+		"|---|---:|---:|---:|---:|---:|---:|\n",
+		n, c, 100*spreadOf(cpuWidths).med, 100*spreadOf(rpsWidths).med)
+	for _, r := range rows {
+		costRatio, speedRatio := "-", "-"
+		if p, ok := byKey[r.peer]; ok {
+			costRatio = ratioCell(spreadOf(ratios(r.total, p.total)))
+			speedRatio = ratioCell(spreadOf(ratios(r.reqps, p.reqps)))
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | **%s** | %s | %s | %s |\n", r.label, spreadOf(r.user).format(1),
+			spreadOf(r.sys).format(1), spreadOf(r.total).format(1), costRatio, spreadOf(r.reqps).format(0), speedRatio)
+	}
+	b.WriteString("\nTotal / nginx below 1: ours costs less CPU per request; req/s / nginx above 1: ours is faster.\n")
 }
 
 // goBench reprints the Go benchmarks of the HTTP package, for the

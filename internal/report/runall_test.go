@@ -1,0 +1,54 @@
+package main
+
+import (
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestRunAllPlan runs ./run_all.sh --dry-run in each mode and checks the
+// ab commands it would run: how many, and that none asks for a concurrency
+// above its number of requests, which ab refuses (--quick --python once
+// gave the Python thread server -n 20 at -c 50).
+func TestRunAllPlan(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("needs bash")
+	}
+	abLine := regexp.MustCompile(`^ab -n (\d+) -c (\d+) `)
+	for _, tc := range []struct {
+		args []string
+		runs int
+	}{
+		{nil, 18},                              // the assignment's 12, and C10K
+		{[]string{"--quick"}, 12},              // no C10K
+		{[]string{"--python", "DIR"}, 18 + 12}, // the Python programs too
+		{[]string{"--quick", "--python", "DIR"}, 24},
+		{[]string{"compare"}, 8 * (4 + 1) * 3}, // 8 targets, 4 levels and the CPU run, 3 rounds
+	} {
+		t.Run(strings.Join(append([]string{"run_all.sh"}, tc.args...), " "), func(t *testing.T) {
+			cmd := exec.Command("bash", append([]string{"../../run_all.sh", "--dry-run"}, tc.args...)...)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			runs := 0
+			for _, line := range strings.Split(string(out), "\n") {
+				m := abLine.FindStringSubmatch(line)
+				if m == nil {
+					continue
+				}
+				runs++
+				n, _ := strconv.Atoi(m[1])
+				c, _ := strconv.Atoi(m[2])
+				if c > n {
+					t.Errorf("ab would refuse: %s", line)
+				}
+			}
+			if runs != tc.runs {
+				t.Errorf("%d ab runs, want %d:\n%s", runs, tc.runs, out)
+			}
+		})
+	}
+}
