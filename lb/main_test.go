@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 // backends starts n in-process backends on 127.0.0.1:0, each running
 // handle(id, conn) for every connection. It returns their addresses and
 // listeners.
-func backends(t *testing.T, n int, handle func(id int, c net.Conn)) ([]string, []net.Listener) {
+func backends(t testing.TB, n int, handle func(id int, c net.Conn)) ([]string, []net.Listener) {
 	var addrs []string
 	var lns []net.Listener
 	for id := range n {
@@ -47,7 +47,7 @@ func backends(t *testing.T, n int, handle func(id int, c net.Conn)) ([]string, [
 // serve runs backend id on ln: handle(id, conn) for every connection, each
 // with a deadline. At the end of the test it closes ln and waits for every
 // handler.
-func serve(t *testing.T, ln net.Listener, id int, handle func(id int, c net.Conn)) {
+func serve(t testing.TB, ln net.Listener, id int, handle func(id int, c net.Conn)) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -96,7 +96,7 @@ func echo(_ int, c net.Conn) {
 	}
 }
 
-func startLB(t *testing.T, addrs []string, flags ...string) *progtest.Program {
+func startLB(t testing.TB, addrs []string, flags ...string) *progtest.Program {
 	return progtest.Start(t, run, append([]string{"-backends", strings.Join(addrs, ",")}, flags...)...)
 }
 
