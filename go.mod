@@ -1,3 +1,3 @@
 module progjar
 
-go 1.22
+go 1.26

@@ -132,13 +132,13 @@ func TestRoundRobin(t *testing.T) {
 
 // TestGetServer: the order in which one client tries the backends.
 func TestGetServer(t *testing.T) {
-	b, err := NewBackendList("a:1,b:2,c:3")
+	b, err := NewBackendList("10.0.0.1:1,10.0.0.2:2,10.0.0.3:3")
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
 	b.servers[1].downUntil.Store(now.Add(time.Second).UnixNano())
-	tests := []string{"a:1 c:3 b:2", "c:3 a:1 b:2", "c:3 a:1 b:2", "a:1 c:3 b:2"}
+	tests := []string{"10.0.0.1:1 10.0.0.3:3 10.0.0.2:2", "10.0.0.3:3 10.0.0.1:1 10.0.0.2:2", "10.0.0.3:3 10.0.0.1:1 10.0.0.2:2", "10.0.0.1:1 10.0.0.3:3 10.0.0.2:2"}
 	for i, want := range tests {
 		var got []string
 		for _, s := range b.GetServer(now) {
@@ -147,6 +147,17 @@ func TestGetServer(t *testing.T) {
 		if strings.Join(got, " ") != want {
 			t.Errorf("turn %d: %v, want %s", i, got, want)
 		}
+	}
+}
+
+// TestBackendNames: a backend given by name is looked up once, at start.
+func TestBackendNames(t *testing.T) {
+	b, err := NewBackendList("localhost:9002")
+	if err != nil {
+		t.Skipf("localhost does not resolve here: %v", err)
+	}
+	if ip := b.servers[0].ip; !ip.Addr().IsLoopback() || ip.Port() != 9002 {
+		t.Errorf("localhost:9002 became %v", ip)
 	}
 }
 
@@ -346,7 +357,8 @@ func TestArgs(t *testing.T) {
 		progtest.ArgCase{Name: "zero retry", Args: []string{"-retry", "0"}, Want: "-retry must be longer than 0, not 0s"},
 		progtest.ArgCase{Name: "negative idle", Args: []string{"-idle", "-1s"}, Want: "-idle must be longer than 0, not -1s"},
 		progtest.ArgCase{Name: "backend without port", Args: []string{"-backends", "127.0.0.1"}, Want: `-backends: "127.0.0.1" is not host:port`},
-		progtest.ArgCase{Name: "backend port 0", Args: []string{"-backends", "a:1,b:0"}, Want: `"b:0" is not host:port with a port`},
+		progtest.ArgCase{Name: "backend port 0", Args: []string{"-backends", "127.0.0.1:1,127.0.0.1:0"}, Want: `"127.0.0.1:0" is not host:port with a port`},
+		progtest.ArgCase{Name: "backend name unknown", Args: []string{"-backends", "no-such-host.invalid:9002"}, Want: `-backends: "no-such-host.invalid:9002": lookup no-such-host.invalid`},
 	)
 }
 
