@@ -7,7 +7,10 @@
 // from channels instead. Small goroutines do only the blocking work (one
 // accepts, one per connection reads and writes) and report to the loop,
 // which owns every connection's state, parses, and decides what to send.
-// Nothing is shared, so nothing is locked.
+// That state is touched by the loop alone, so it needs no lock. The one
+// lock this program takes is httpserver's, around its copies of the files,
+// which server_thread_http's goroutines read at the same time; here only
+// the loop takes it.
 //
 // Usage: async_server [-root DIR] [-bind HOST] [-timeout D] [-procs N] [-cpuprofile FILE] [port]
 package main
@@ -35,7 +38,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	// per request".
 	common := tcpserver.AddFlags(fs, 1)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
-	timeout := fs.Duration("timeout", 10*time.Second, "drop a client that sends or reads nothing for this long")
+	timeout := fs.Duration("timeout", 10*time.Second, "time a client has to send its request's head, counted from its connect; then the longest a body or the answer may stand still")
 	port, err := tcpserver.ParseArgs(fs, args, stderr, 8887)
 	if err != nil {
 		return err

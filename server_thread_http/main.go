@@ -32,7 +32,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	// the cheaper choice: see README, "Cost per request".
 	common := tcpserver.AddFlags(fs, 1)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
-	timeout := fs.Duration("timeout", 10*time.Second, "drop a client that sends or reads nothing for this long")
+	timeout := fs.Duration("timeout", 10*time.Second, "time a client has to send its request's head, counted from its connect; then the longest a body or the answer may stand still")
 	verbose := fs.Bool("v", false, "log every request and answer whole, as the Python's \"data dari client\" and \"balas ke  client\" lines")
 	port, err := tcpserver.ParseArgs(fs, args, stderr, 46000)
 	if err != nil {
