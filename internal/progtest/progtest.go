@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -52,9 +53,11 @@ func StartWith(t testing.TB, run tcpserver.RunFunc, stderr io.Writer, flags ...s
 		stderr = &p.log
 	}
 	ready := make(chan net.Addr, 1)
-	// -procs 0 (one thread per core): GOMAXPROCS is the whole test
-	// process's, and the tests run with every core, for the race detector.
-	args := append(append([]string{"-bind", "127.0.0.1", "-procs", "0"}, flags...), "0")
+	// -procs as the test process runs (one thread per core, unless go test
+	// -cpu says otherwise): GOMAXPROCS is the whole process's, and the race
+	// detector wants every core.
+	procs := strconv.Itoa(runtime.GOMAXPROCS(0))
+	args := append(append([]string{"-bind", "127.0.0.1", "-procs", procs}, flags...), "0")
 	go func() { p.done <- run(ctx, args, stderr, func(a net.Addr) { ready <- a }) }()
 	select {
 	case a := <-ready:
