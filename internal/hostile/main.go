@@ -1,0 +1,203 @@
+// Command hostile plays, against a server on loopback, the clients that
+// README's robustness figures were measured with, where no attack tool
+// plays them: many half-sent POST bodies, a steady slow reader, and
+// requests whose answer comes before the server has read them whole.
+//
+// Usage:
+//
+//	hostile halfpost [-n 2000] [-hold 3s] ADDR    n clients, each sending a POST head for 1 MiB and half of it, then nothing
+//	hostile slowread [-chunk 51200] [-every 100ms] ADDR PATH    read PATH 50 KiB every 100 ms, with a 64 KiB receive buffer
+//	hostile early [-tries 50] [-kind post|junk] ADDR    a 2 MiB POST (413), or a GET and 2 MB of junk, written while the answer is read
+//
+// Aim it at 127.0.0.1 only. Every connection has a deadline, and every run
+// ends after its count.
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: hostile halfpost|slowread|early [flags] ADDR [PATH] (see the doc comment)")
+		os.Exit(2)
+	}
+	fs := flag.NewFlagSet("hostile "+os.Args[1], flag.ExitOnError)
+	n := fs.Int("n", 2000, "halfpost: clients")
+	hold := fs.Duration("hold", 3*time.Second, "halfpost: how long to hold them")
+	chunk := fs.Int("chunk", 50<<10, "slowread: bytes per step")
+	every := fs.Duration("every", 100*time.Millisecond, "slowread: time per step")
+	tries := fs.Int("tries", 50, "early: requests")
+	kind := fs.String("kind", "post", "early: post or junk")
+	fs.Parse(os.Args[2:]) // NOTE: ExitOnError: a bad flag exits with its message.
+	var err error
+	switch {
+	case os.Args[1] == "halfpost" && fs.NArg() == 1:
+		_, err = halfpost(fs.Arg(0), *n, *hold)
+	case os.Args[1] == "slowread" && fs.NArg() == 2:
+		_, err = slowread(fs.Arg(0), fs.Arg(1), *chunk, *every)
+	case os.Args[1] == "early" && fs.NArg() == 1:
+		_, err = early(fs.Arg(0), *tries, *kind)
+	default:
+		fmt.Fprintln(os.Stderr, "usage: hostile halfpost|slowread|early [flags] ADDR [PATH] (see the doc comment)")
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hostile:", err)
+		os.Exit(1)
+	}
+}
+
+// halfpost opens n connections, each sending a POST head that announces
+// 1 MiB and then half of it, holds them all for hold, and closes them. It
+// returns how many it held.
+func halfpost(addr string, n int, hold time.Duration) (int, error) {
+	body := make([]byte, 512<<10)
+	var mu sync.Mutex
+	var conns []net.Conn
+	var failed int
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 200) // at most 200 connecting at once
+	start := time.Now()
+	for range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+			if err == nil {
+				err = c.SetDeadline(time.Now().Add(time.Minute))
+			}
+			if err == nil {
+				_, err = fmt.Fprintf(c, "POST / HTTP/1.0\r\nContent-Length: %d\r\n\r\n", 1<<20)
+			}
+			if err == nil {
+				_, err = c.Write(body)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed++
+				if c != nil {
+					c.Close()
+				}
+				return
+			}
+			conns = append(conns, c)
+		}()
+	}
+	wg.Wait()
+	fmt.Printf("%d connections hold half a 1 MiB POST body (%d failed), sent in %v; holding them %v\n",
+		len(conns), failed, time.Since(start).Round(time.Millisecond), hold)
+	time.Sleep(hold)
+	for _, c := range conns {
+		c.Close()
+	}
+	return len(conns), nil
+}
+
+// slowread asks for path and reads the answer chunk bytes every step, with
+// a receive buffer of 64 KiB set before connecting (so the kernel cannot
+// take in a big answer for it), and returns how much came.
+func slowread(addr, path string, chunk int, every time.Duration) (int64, error) {
+	d := net.Dialer{Timeout: 10 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
+		var err error
+		if cerr := rc.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 64<<10)
+		}); cerr != nil {
+			return cerr
+		}
+		return err
+	}}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Minute)); err != nil {
+		return 0, err
+	}
+	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.0\r\n\r\n", path); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	var total int64
+	for {
+		n, err := io.CopyN(io.Discard, c, int64(chunk))
+		total += n
+		if err != nil {
+			fmt.Printf("%d bytes (answer head included) in %.1f s, then %v\n", total, time.Since(start).Seconds(), err)
+			return total, nil
+		}
+		time.Sleep(every)
+	}
+}
+
+// early sends a request with a big tail tries times, writing it while
+// reading the answer (as curl does), and counts the answers lost: not
+// read whole, up to the server's end of file. It returns how many.
+func early(addr string, tries int, kind string) (int, error) {
+	var req []byte
+	var want string
+	switch kind {
+	case "post":
+		req = append([]byte("POST / HTTP/1.0\r\nContent-Length: 2097152\r\n\r\n"), make([]byte, 2<<20)...)
+		want = "HTTP/1.0 413 "
+	case "junk":
+		req = append([]byte("GET /page.html HTTP/1.0\r\n\r\n"), bytes.Repeat([]byte("junk"), 500000)...)
+		want = "HTTP/1.0 200 "
+	default:
+		return 0, errors.New("-kind must be post or junk")
+	}
+	lost := 0
+	var last error
+	for range tries {
+		if err := once(addr, req, want); err != nil {
+			lost++
+			last = err
+		}
+	}
+	fmt.Printf("%s: %d of %d answers lost", kind, lost, tries)
+	if last != nil {
+		fmt.Printf(" (the last: %v)", last)
+	}
+	fmt.Println()
+	return lost, nil
+}
+
+func once(addr string, req []byte, want string) error {
+	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c.Write(req) // NOTE: the server may stop reading early; only the answer counts.
+	}()
+	b, err := io.ReadAll(c)
+	c.Close() // ends the writer, if it is still writing
+	wg.Wait()
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w after %d bytes", err, len(b))
+	case !bytes.HasPrefix(b, []byte(want)):
+		return fmt.Errorf("got %.40q, want %q", b, want)
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"progjar/httpserver"
+	"progjar/internal/progtest"
+	"progjar/internal/tcpserver"
+)
+
+func TestMain(m *testing.M) { progtest.Main(m) }
+
+// server answers every connection as the programs do, with root's files.
+func server(t *testing.T, root string) string {
+	hs, err := httpserver.New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var conns tcpserver.Conns
+		defer conns.Wait(time.Second)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(c)
+			go func() {
+				defer conns.Remove(c)
+				c.SetReadDeadline(time.Now().Add(time.Second)) // NOTE: only bounds the test.
+				var rcv httpserver.Request
+				buf := make([]byte, 4096)
+				for {
+					n, err := c.Read(buf)
+					done, bad := rcv.Add(buf[:n])
+					switch {
+					case bad != nil:
+						tcpserver.WriteAndClose(c, hs.Reject(bad), true, time.Second) // NOTE: the client checks it.
+						return
+					case done:
+						tcpserver.WriteAndClose(c, hs.Process(rcv.Head()), rcv.Unread(), time.Second) // NOTE: likewise.
+						return
+					case err != nil:
+						c.Close()
+						return
+					}
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	return ln.Addr().String()
+}
+
+// TestModes runs each mode, briefly, against a server like ours.
+func TestModes(t *testing.T) {
+	root := progtest.DocRoot(t)
+	progtest.BigFile(t, root, "huge.jpg", 1<<20)
+	addr := server(t, root)
+	if held, err := halfpost(addr, 5, 0); err != nil || held != 5 {
+		t.Errorf("halfpost: %d held, %v; want 5", held, err)
+	}
+	if got, err := slowread(addr, "/huge.jpg", 256<<10, time.Millisecond); err != nil || got < 1<<20 || got > 1<<20+300 {
+		t.Errorf("slowread: %d bytes, %v; want the 1 MiB file and its head", got, err)
+	}
+	for _, kind := range []string{"post", "junk"} {
+		if lost, err := early(addr, 3, kind); err != nil || lost != 0 {
+			t.Errorf("early -kind %s: %d lost, %v", kind, lost, err)
+		}
+	}
+	if _, err := early(addr, 1, "nonsense"); err == nil {
+		t.Error("early accepted -kind nonsense")
+	}
+}
