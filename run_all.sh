@@ -343,7 +343,7 @@ run_bench() {
     need_ab
     raise_nofile
     if [ -n "$pydir" ]; then
-        python_ok "$pydir" && MODE_NOTE="$MODE_NOTE --python DIR" || {
+        python_ok "$pydir" && MODE_NOTE="${MODE_NOTE:+$MODE_NOTE }--python DIR" || {
             say "--python skipped: ${PY_NOTE#Skipped: } Going on without it."
             pydir=""
         }

@@ -281,8 +281,13 @@ func benchLines(key, text string) string {
 		return text
 	}
 	var out strings.Builder
+	seen := map[string]bool{}
 	for _, line := range strings.SplitAfter(text, "\n") {
-		if strings.HasPrefix(line, "Benchmark") || strings.HasPrefix(line, "cpu:") || strings.HasPrefix(line, "goos:") {
+		switch {
+		case strings.HasPrefix(line, "Benchmark"):
+			out.WriteString(line)
+		case (strings.HasPrefix(line, "cpu:") || strings.HasPrefix(line, "goos:")) && !seen[line]:
+			seen[line] = true // once, not once per package
 			out.WriteString(line)
 		}
 	}

@@ -492,14 +492,16 @@ func cpuTable(b *strings.Builder, runs []Run, meta map[string]string) {
 	b.WriteString("\nTotal / nginx below 1: ours costs less CPU per request; req/s / nginx above 1: ours is faster.\n")
 }
 
-// goBench reprints the Go benchmarks of the HTTP package, for the
-// allocations per request.
+// goBench reprints the Go benchmarks of the HTTP package and of the lb,
+// for the time and the allocations per request.
 func goBench(b *strings.Builder, meta map[string]string) {
 	if meta["gobench"] == "" {
 		return
 	}
-	fmt.Fprintf(b, "## Cost per request in the HTTP package\n\n"+
-		"`go test -run '^$' -bench . -benchmem ./httpserver`: `Complete` decides whether a request is whole, "+
-		"`Process` answers `GET /` from the file in memory (allocations: the request line as a string, and "+
-		"the response).\n\n```\n%s```\n\n", meta["gobench"])
+	fmt.Fprintf(b, "## Go benchmarks\n\n"+
+		"`go test -run '^$' -bench . -benchmem ./httpserver ./lb`: `Request` collects a request's head (the "+
+		"body is counted, not kept), `Process` answers `GET /` from the file in memory; `BenchmarkPair` is one "+
+		"connection through the lb to an in-process backend, as `ab` makes them, and `BenchmarkDirect` the same "+
+		"without the lb, so the difference is what the lb costs per connection, allocations included.\n\n"+
+		"```\n%s```\n\n", meta["gobench"])
 }
