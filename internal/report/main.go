@@ -308,11 +308,14 @@ func readMeta(path string) (map[string]string, error) {
 	return m, nil
 }
 
-// Check reports every run that failed requests or has no result.
+// Check reports every run of our programs that failed requests or has no
+// result. The course's Python programs are left out: their failures are
+// what the tables show.
 func Check(runs []Run) error {
 	var errs []error
 	for _, r := range runs {
 		switch {
+		case r.Section == "python":
 		case r.Err != nil:
 			errs = append(errs, fmt.Errorf("%s c=%d: %v", r.Target, r.Concurrency, r.Err))
 		case r.Result.Failed > 0:

@@ -70,6 +70,7 @@ main	lb	4	200	1	ab23_failed.txt
 main	async	10	1000	1	ab2040_ok.txt
 main	thread	1	1000	1	missing.txt
 c10k	thread	10	1000	1	ab23_ok.txt	20480	yes
+python	py_thread	4	200	1	ab23_failed.txt
 `
 
 func TestMarkdownAndCheck(t *testing.T) {
@@ -97,6 +98,9 @@ func TestMarkdownAndCheck(t *testing.T) {
 	err = Check(runs)
 	if err == nil || !strings.Contains(err.Error(), "lb c=4: 228 failed requests") || !strings.Contains(err.Error(), "thread c=1:") {
 		t.Errorf("Check: %v", err)
+	}
+	if err != nil && strings.Contains(err.Error(), "py_thread") {
+		t.Errorf("Check counts the Python programs' failures: %v", err)
 	}
 }
 
@@ -131,8 +135,8 @@ func TestChart(t *testing.T) {
 			lines++
 		}
 	}
-	if lines != 2 { // lb and async have results; thread's file is missing
-		t.Errorf("%d lines, want 2", lines)
+	if lines != 3 { // lb, async and the Python thread server have results; thread's file is missing
+		t.Errorf("%d lines, want 3", lines)
 	}
 }
 
