@@ -301,8 +301,7 @@ func (s *server) watch(ctx context.Context) {
 // which sent what the client said to the backend, and Backend's, which
 // sent what the backend said to the client. Each direction is a goroutine
 // here. Each runs until its sender is done and then passes the end on
-// (half-close), so that neither is cut short; lb.py closed both sides as
-// soon as the backend closed, and the client as soon as it had sent.
+// (half-close), so that neither is cut short.
 func (s *server) pipe(client, backend net.Conn) {
 	p := &pair{client: client, backend: backend, idle: s.idle, log: s.log}
 	p.touch()
@@ -354,15 +353,17 @@ func (p *pair) copy(dst, src net.Conn) {
 		n, err = src.Read(buf[:])
 		if n > 0 {
 			p.touch()
-			if werr := p.write(dst, buf[:n]); werr != nil && toBackend {
-				// The backend has closed, most often after answering. Closing
-				// the client now, with its bytes unread, would reset it and
-				// could destroy that answer on its way: stop forwarding and
-				// read what the client still sends, briefly, as the servers
-				// do (tcpserver.Drain). The other direction ends the pair.
-				_ = tcpserver.Discard(src) // NOTE: the client is closed next either way.
-				return
-			} else if werr != nil {
+			if werr := p.write(dst, buf[:n]); werr != nil {
+				if toBackend {
+					// The backend has closed, most often after answering.
+					// Closing the client now, with its bytes unread, would
+					// reset it and could destroy that answer on its way: stop
+					// forwarding and read what the client still sends,
+					// briefly, as the servers do (tcpserver.Drain). The other
+					// direction ends the pair.
+					_ = tcpserver.Discard(src) // NOTE: the client is closed next either way.
+					return
+				}
 				err = werr
 			}
 		}
@@ -377,6 +378,9 @@ func (p *pair) copy(dst, src net.Conn) {
 		if p.ended.Swap(true) {
 			return // the other direction has ended: the pair is done
 		}
+		// Fix: lb.py closed the client as soon as the backend closed, and
+		// never told the backend when the client closed. Here each end is
+		// passed on to the other side, and the pair ends when both have.
 		if tc, ok := dst.(*net.TCPConn); ok && tc.CloseWrite() == nil {
 			if !toBackend {
 				// The backend has finished. As a server would, the client
