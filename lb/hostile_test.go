@@ -25,7 +25,7 @@ func httpBackends(t *testing.T, n int, root string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addrs, _ := backends(t, n, func(_ int, c net.Conn) { miniServer(hs, c) })
+	addrs, _ := backends(t, n, func(_ int, c net.Conn) { progtest.Answer(hs, c) })
 	return addrs
 }
 
@@ -85,7 +85,7 @@ func TestAnsweredThroughLB(t *testing.T) {
 		name    string
 		backend func(int, net.Conn)
 	}{
-		{"backends that drain", func(_ int, c net.Conn) { miniServer(hs, c) }},
+		{"backends that drain", func(_ int, c net.Conn) { progtest.Answer(hs, c) }},
 		{"backends that stop reading after the answer", func(_ int, c net.Conn) { earlyCloser(hs, c) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,7 +16,6 @@ import (
 
 	"progjar/httpserver"
 	"progjar/internal/progtest"
-	"progjar/internal/tcpserver"
 )
 
 func TestMain(m *testing.M) {
@@ -269,30 +268,9 @@ func TestHTTPThroughLB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addrs, _ := backends(t, 4, func(_ int, c net.Conn) { miniServer(hs, c) })
+	addrs, _ := backends(t, 4, func(_ int, c net.Conn) { progtest.Answer(hs, c) })
 	p := startLB(t, addrs)
 	progtest.Conformance(t, p.Addr)
-}
-
-// miniServer answers one request with the shared HTTP package, as the
-// servers do.
-func miniServer(hs *httpserver.Server, c net.Conn) {
-	var rcv httpserver.Request
-	buf := make([]byte, 4096)
-	for {
-		n, err := c.Read(buf)
-		done, bad := rcv.Add(buf[:n])
-		switch {
-		case bad != nil:
-			tcpserver.WriteAndClose(c, hs.Reject(bad), true, time.Second) // NOTE: the test reads it.
-			return
-		case done:
-			tcpserver.WriteAndClose(c, hs.Process(rcv.Head()), rcv.Unread(), time.Second) // NOTE: likewise.
-			return
-		case err != nil:
-			return
-		}
-	}
 }
 
 // TestStopInFlight: a stop lets an exchange in progress finish.

@@ -36,23 +36,7 @@ func server(t *testing.T, root string) string {
 			go func() {
 				defer conns.Remove(c)
 				c.SetReadDeadline(time.Now().Add(time.Second)) // NOTE: only bounds the test.
-				var rcv httpserver.Request
-				buf := make([]byte, 4096)
-				for {
-					n, err := c.Read(buf)
-					done, bad := rcv.Add(buf[:n])
-					switch {
-					case bad != nil:
-						tcpserver.WriteAndClose(c, hs.Reject(bad), true, time.Second) // NOTE: the client checks it.
-						return
-					case done:
-						tcpserver.WriteAndClose(c, hs.Process(rcv.Head()), rcv.Unread(), time.Second) // NOTE: likewise.
-						return
-					case err != nil:
-						c.Close()
-						return
-					}
-				}
+				progtest.Answer(hs, c)
 			}()
 		}
 	}()

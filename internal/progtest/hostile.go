@@ -15,10 +15,37 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"progjar/httpserver"
+	"progjar/internal/tcpserver"
 )
 
 // This file holds the clients that attack tools play: senders and readers
 // that are slow, or stop, and clients that send more than the server reads.
+
+// Answer answers one request on c with hs, as the two servers do, with a
+// second for each write and for the drain after it: the in-process HTTP
+// server of tests that need one but not a whole program (backends of the
+// lb, targets of the hostile clients).
+func Answer(hs *httpserver.Server, c net.Conn) {
+	var rcv httpserver.Request
+	buf := make([]byte, 4096)
+	for {
+		n, err := c.Read(buf)
+		done, bad := rcv.Add(buf[:n])
+		switch {
+		case bad != nil:
+			tcpserver.WriteAndClose(c, hs.Reject(bad), true, time.Second) // NOTE: the test reads it.
+			return
+		case done:
+			tcpserver.WriteAndClose(c, hs.Process(rcv.Head()), rcv.Unread(), time.Second) // NOTE: likewise.
+			return
+		case err != nil:
+			c.Close()
+			return
+		}
+	}
+}
 
 // BigFile writes a file of size bytes named name into root and returns
 // its content.
