@@ -58,7 +58,7 @@ type Flags struct {
 // program's default for -procs.
 func AddFlags(fs *flag.FlagSet, procs int) *Flags {
 	return &Flags{
-		bind:       fs.String("bind", "", "address to listen on (empty: all, as in the Python)"),
+		bind:       fs.String("bind", "", "address to listen on (empty: every address, IPv4 and IPv6; the Python took every IPv4 one)"),
 		procs:      fs.Int("procs", procs, "threads that run Go code at once (GOMAXPROCS); 0: one per core"),
 		cpuprofile: fs.String("cpuprofile", "", "write a CPU profile to this file, for go tool pprof"),
 	}
@@ -115,9 +115,10 @@ type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
-// ParseArgs parses fs's flags and then the optional port, as the Python
-// read sys.argv[1]. Fix: the Python silently fell back to its default port
-// when the argument was not a number; here that is an error.
+// ParseArgs parses fs's flags and then the optional port, as
+// async_server.py and lb.py read sys.argv[1] (server_thread_http.py took
+// no argument: its port was 8889). Fix: they silently fell back to their
+// default port when the argument was not a number; here that is an error.
 func ParseArgs(fs *flag.FlagSet, args []string, stderr io.Writer, defaultPort int) (int, error) {
 	fs.SetOutput(io.Discard) // errors are returned as one line, not a usage dump
 	fs.Usage = func() {}
