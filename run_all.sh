@@ -62,7 +62,7 @@ done
 
 need_go() {
     command -v go >/dev/null || PATH=$PATH:/usr/local/go/bin
-    command -v go >/dev/null || die "Go is needed to build the programs: install it from https://go.dev/dl/ (1.22 or later)"
+    command -v go >/dev/null || die "Go is needed to build the programs: install it from https://go.dev/dl/ (1.26 or later)"
 }
 
 need_ab() {
