@@ -34,9 +34,9 @@ func main() { tcpserver.Main("async_server", run) }
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
 	fs := flag.NewFlagSet("async_server", flag.ContinueOnError)
 	// asyncore ran everything on one thread, and by default so does this
-	// program's Go code. It is also the cheaper choice: 28 us of CPU per
-	// request against 41 with one thread per core (ab -n 20000 -c 50, the
-	// medians of 3 rounds of ./run_all.sh compare on 2 cores).
+	// program's Go code. It is also the cheaper choice: 30.5 us of CPU per
+	// request against 49 with one thread per core (ab -n 20000 -c 50, the
+	// medians of 3 rounds of ./run_all.sh compare on 2 cores: RESULTS.md).
 	common := tcpserver.AddFlags(fs, 1)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
 	timeout := fs.Duration("timeout", 10*time.Second, "time a client has to send its request's head, counted from its connect; then the longest a body or the answer may stand still")

@@ -34,11 +34,11 @@ func main() { tcpserver.Main("lb", run) }
 // Server and serve until ctx is done.
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
 	fs := flag.NewFlagSet("lb", flag.ContinueOnError)
-	// One thread, as lb.py's asyncore loop, and the cheaper choice: 85 us
-	// of CPU per request against 107 with one thread per core (ab -n 20000
-	// -c 50, the medians of 3 rounds of ./run_all.sh compare on 2 cores).
-	// One per core (-procs 0) gives 15-30% more requests per second at
-	// c=50 and 100 there, when a core is free: see README.
+	// One thread, as lb.py's asyncore loop, and the cheaper choice: 90 us
+	// of CPU per request against 103.5 with one thread per core (ab -n
+	// 20000 -c 50, the medians of 3 rounds of ./run_all.sh compare on 2
+	// cores: RESULTS.md). One per core (-procs 0) gave 2-17% more requests
+	// per second at c=50 and 100 there, when a core is free: see README.
 	common := tcpserver.AddFlags(fs, 1)
 	list := fs.String("backends", defaultBackends, "comma-separated host:port of each backend, in round-robin order")
 	dialTimeout := fs.Duration("dial-timeout", 2*time.Second, "give up on a backend that has not answered a connect in this long")

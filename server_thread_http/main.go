@@ -29,9 +29,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	fs := flag.NewFlagSet("server_thread_http", flag.ContinueOnError)
 	// Python's threads ran Python code one at a time (the GIL), and by
 	// default this program's goroutines run on one thread too. It is also
-	// the cheaper choice: 34 us of CPU per request against 40 with one
+	// the cheaper choice: 31 us of CPU per request against 45.5 with one
 	// thread per core (ab -n 20000 -c 50, the medians of 3 rounds of
-	// ./run_all.sh compare on 2 cores).
+	// ./run_all.sh compare on 2 cores: RESULTS.md).
 	common := tcpserver.AddFlags(fs, 1)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
 	timeout := fs.Duration("timeout", 10*time.Second, "time a client has to send its request's head, counted from its connect; then the longest a body or the answer may stand still")
