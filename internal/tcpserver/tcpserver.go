@@ -1,7 +1,8 @@
 // Package tcpserver holds what the three programs share around their
 // sockets and is not in the course's files: the command line, the
-// listening socket, accepting with backoff, a graceful stop, and closing a
-// connection without losing the answer.
+// listening socket, accepting with backoff, a graceful stop (Conns),
+// writing and closing a connection without losing the answer, and a log
+// that never blocks (Log).
 package tcpserver
 
 import (
