@@ -1,0 +1,117 @@
+package main
+
+// This file adds what the Python got from asyncore: asyncore.loop() waited
+// for sockets to become ready and called handle_accept or handle_read for
+// each, on one thread. Go has no such call. Its sockets block, so small
+// goroutines do the blocking calls (one accepts, one per connection reads
+// and writes) and report to the loop through one channel; the loop runs the
+// handlers. It owns every connection's state, which nothing else touches,
+// so that state needs no lock.
+
+import (
+	"context"
+	"net"
+	"time"
+
+	"progjar/internal/tcpserver"
+)
+
+// event is one thing that happened, for the loop to handle.
+type event struct {
+	conn   net.Conn // accepted: a new connection (handle_accept)
+	client *client  // which connection the rest is about
+	data   []byte   // read: bytes received (handle_read); valid until the loop answers
+	err    error    // read: why reading stopped; accept: why accepting stopped
+	closed bool     // the connection's goroutine has finished
+}
+
+// action is what the loop tells a connection's goroutine after a read.
+type action struct {
+	more   bool        // keep reading
+	extend bool        // and give the client another timeout: its body is arriving
+	send   net.Buffers // otherwise: write this (if any), then close
+	linger bool        // the client may still be sending: see tcpserver.WriteAndClose
+}
+
+// loop is asyncore.loop(): it handles what the accept goroutine and the
+// connections' goroutines report, until ctx is done and every connection
+// has finished (or was cut off Grace after ctx ended). It returns an error
+// only if accepting failed for another reason than the stop.
+func (s *server) loop(ctx context.Context, ln net.Listener) error {
+	var acceptErr error
+	clients := make(map[*client]bool)
+	accepting := true
+	stopping := ctx.Done()
+	var cutoff <-chan time.Time
+	for accepting || len(clients) > 0 {
+		select {
+		case <-stopping:
+			stopping = nil
+			ln.Close() // NOTE: the accept goroutine reports how it ended.
+			cutoff = time.After(tcpserver.Grace)
+		case <-cutoff:
+			for c := range clients {
+				c.conn.Close() // its goroutine then reports closed
+			}
+		case ev := <-s.events:
+			switch {
+			case ev.conn != nil:
+				c := s.handleAccept(ev.conn)
+				clients[c] = true
+			case ev.client == nil: // the accept goroutine ended
+				accepting = false
+				if stopping != nil {
+					acceptErr = ev.err
+				}
+			case ev.closed:
+				delete(clients, ev.client)
+			default:
+				ev.client.reply <- ev.client.handleRead(ev.data, ev.err)
+			}
+		}
+	}
+	return acceptErr
+}
+
+// accept is the goroutine that waits for connections, as asyncore's
+// select() did for the listening socket: it reports each new connection to
+// the loop, and the end of accepting.
+func (s *server) accept(ln net.Listener) {
+	for {
+		conn, err := tcpserver.Accept(ln, s.log)
+		if err != nil {
+			s.events <- event{err: err}
+			return
+		}
+		s.events <- event{conn: conn}
+	}
+}
+
+// serve is the connection's goroutine, as asyncore's select() and recv
+// were for the connection's socket: it reads, hands each piece to the loop
+// and does what the loop answers. It owns no request state.
+func (c *client) serve(events chan<- event, timeout time.Duration) {
+	defer func() { events <- event{client: c, closed: true} }()
+	// Fix: the Python never timed a client out, so one that sent nothing,
+	// or a byte now and then, kept its connection forever. Here the head
+	// must be in within timeout of the connection's start: the deadline is
+	// set once, not moved by each byte. Then a body must keep arriving.
+	// NOTE: setting a deadline fails only on a closed connection, and the
+	// Read after it says so.
+	_ = c.conn.SetReadDeadline(time.Now().Add(timeout))
+	buf := make([]byte, 1024) // recv(1024), as in the Python
+	for {
+		n, err := c.conn.Read(buf)
+		events <- event{client: c, data: buf[:n], err: err}
+		a := <-c.reply // the loop is done with buf once it answers
+		if a.more {
+			if a.extend {
+				_ = c.conn.SetReadDeadline(time.Now().Add(timeout)) // NOTE: as above.
+			}
+			continue
+		}
+		// NOTE: a failed write means the client left; nobody is left to tell.
+		_ = tcpserver.WriteAndClose(c.conn, a.send, a.linger, timeout)
+		return
+	}
+}
