@@ -21,76 +21,9 @@ import (
 	"progjar/internal/tcpserver"
 )
 
-func main() { tcpserver.Main("server_thread_http", run) }
-
-// run mirrors main() and Server.__init__ in server_thread_http.py: open the
-// listening socket, then accept in a loop (Server.run) until ctx is done.
-func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
-	fs := flag.NewFlagSet("server_thread_http", flag.ContinueOnError)
-	// Python's threads ran Python code one at a time (the GIL), and by
-	// default this program's goroutines run on one thread too. It is also
-	// the cheaper choice: 31 us of CPU per request against 45.5 with one
-	// thread per core (ab -n 20000 -c 50, the medians of 3 rounds of
-	// ./run_all.sh compare on 2 cores: RESULTS.md).
-	common := tcpserver.AddFlags(fs, 1)
-	root := fs.String("root", ".", "document root: the directory whose files are served")
-	timeout := fs.Duration("timeout", 10*time.Second, "time a client has to send its request's head, counted from its connect; then the longest a body or the answer may stand still")
-	verbose := fs.Bool("v", false, "log every request and answer whole, as the Python's \"data dari client\" and \"balas ke  client\" lines")
-	port, err := tcpserver.ParseArgs(fs, args, stderr, 46000)
-	if err != nil {
-		return err
-	}
-	hs, err := httpserver.New(*root)
-	if err != nil {
-		return err
-	}
-	ln, logger, done, err := common.Start(port, stderr)
-	if err != nil {
-		return err
-	}
-	defer done()
-	logger.Printf("running on port %d, serving %s, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, hs.Root(), runtime.GOMAXPROCS(0))
-	s := &server{http: hs, log: logger, timeout: *timeout, verbose: *verbose}
-	defer context.AfterFunc(ctx, func() { ln.Close() })() // NOTE: the stop; Accept then returns net.ErrClosed.
-	if ready != nil {
-		ready(ln.Addr())
-	}
-	err = s.run(ln)
-	s.clients.Wait(tcpserver.Grace)
-	if ctx.Err() != nil {
-		return nil // stopped, as asked
-	}
-	return err
-}
-
-// server mirrors class Server in server_thread_http.py.
-type server struct {
-	http    *httpserver.Server
-	log     *tcpserver.Log
-	timeout time.Duration
-	verbose bool
-	// Fix: the Python appended every client's thread to the_clients and
-	// never took it out. Here a connection leaves the set when it ends;
-	// the set is kept only so that a stop can wait for them.
-	clients tcpserver.Conns
-}
-
-// run mirrors Server.run: accept a connection, log it, and start a
-// goroutine for it (clt.start()), until the listener is closed.
-func (s *server) run(ln net.Listener) error {
-	for {
-		conn, err := tcpserver.Accept(ln, s.log) // retries, with a pause, when out of file descriptors
-		if err != nil {
-			return err
-		}
-		s.log.Printf("connection from %s", conn.RemoteAddr())
-		s.clients.Add(conn)
-		go s.handle(conn)
-	}
-}
-
-// handle mirrors ProcessTheClient.run in server_thread_http.py: one
-// goroutine reads the request, answers it and closes the connection.
+// handle mirrors class ProcessTheClient in server_thread_http.py, whose
+// run() read the request, answered it and closed the connection, in a
+// thread of its own; here in the goroutine that Server.run starts.
 func (s *server) handle(conn net.Conn) {
 	defer s.clients.Remove(conn)
 	// Fix: the Python never timed a client out, so one that sent nothing,
@@ -139,3 +72,68 @@ func (s *server) handle(conn net.Conn) {
 		return
 	}
 }
+
+// server mirrors class Server in server_thread_http.py, and holds what the
+// module kept in globals: httpserver = HttpServer().
+type server struct {
+	http    *httpserver.Server
+	log     *tcpserver.Log
+	timeout time.Duration
+	verbose bool
+	// Fix: the Python appended every client's thread to the_clients and
+	// never took it out. Here a connection leaves the set when it ends;
+	// the set is kept only so that a stop can wait for them.
+	clients tcpserver.Conns
+}
+
+// run mirrors Server.run: accept a connection, log it, and start a
+// goroutine for it (clt.start()), until the listener is closed.
+func (s *server) run(ln net.Listener) error {
+	for {
+		conn, err := tcpserver.Accept(ln, s.log) // retries, with a pause, when out of file descriptors
+		if err != nil {
+			return err
+		}
+		s.log.Printf("connection from %s", conn.RemoteAddr())
+		s.clients.Add(conn)
+		go s.handle(conn)
+	}
+}
+
+// run mirrors main() in server_thread_http.py with Server.__init__ and the
+// bind and listen of Server.run: open the listening socket, then accept in
+// a loop (Server.run, svr.start()) until ctx is done.
+func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
+	fs := flag.NewFlagSet("server_thread_http", flag.ContinueOnError)
+	common := tcpserver.AddFlags(fs, 1) // one thread: Python's threads took turns (the GIL)
+	root := fs.String("root", ".", "document root: the directory whose files are served")
+	timeout := fs.Duration("timeout", 10*time.Second, "time a client has to send its request's head, counted from its connect; then the longest a body or the answer may stand still")
+	verbose := fs.Bool("v", false, "log every request and answer whole, as the Python's \"data dari client\" and \"balas ke  client\" lines")
+	port, err := tcpserver.ParseArgs(fs, args, stderr, 46000)
+	if err != nil {
+		return err
+	}
+	hs, err := httpserver.New(*root)
+	if err != nil {
+		return err
+	}
+	ln, logger, done, err := common.Start(port, stderr) // bind and listen
+	if err != nil {
+		return err
+	}
+	defer done()
+	logger.Printf("running on port %d, serving %s, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, hs.Root(), runtime.GOMAXPROCS(0))
+	s := &server{http: hs, log: logger, timeout: *timeout, verbose: *verbose}
+	defer context.AfterFunc(ctx, func() { ln.Close() })() // NOTE: the stop; Accept then returns net.ErrClosed.
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	err = s.run(ln)
+	s.clients.Wait(tcpserver.Grace)
+	if ctx.Err() != nil {
+		return nil // stopped, as asked
+	}
+	return err
+}
+
+func main() { tcpserver.Main("server_thread_http", run) }
