@@ -2,24 +2,23 @@
 // connection to a new connection to the next backend in turn (round robin)
 // and copies bytes both ways until both sides are done.
 //
-// Usage: lb [-backends host:port,...] [-bind HOST] [-dial-timeout D] [-idle D] [-retry D] [-procs N] [-cpuprofile FILE] [port]
+// This file follows lb.py, class by class. What the Python lacked sits in
+// files named for it: health.go (backends that fail), limits.go
+// (-max-conns), idle.go (-idle) and drain.go (an answer sent early).
+//
+// Usage: lb [-backends host:port,...] [-bind HOST] [-dial-timeout D] [-idle D] [-retry D] [-max-conns N] [-procs N] [-cpuprofile FILE] [port]
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
-	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"progjar/internal/tcpserver"
@@ -28,92 +27,18 @@ import (
 // defaultBackends is the list in BackendList.__init__ in lb.py.
 const defaultBackends = "127.0.0.1:9002,127.0.0.1:9003,127.0.0.1:9004,127.0.0.1:9005"
 
-func main() { tcpserver.Main("lb", run) }
-
-// run mirrors main() in lb.py: read the port (default 44444), start the
-// Server and serve until ctx is done.
-func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
-	fs := flag.NewFlagSet("lb", flag.ContinueOnError)
-	// One thread, as lb.py's asyncore loop, and the cheaper choice: 90 us
-	// of CPU per request against 103.5 with one thread per core (ab -n
-	// 20000 -c 50, the medians of 3 rounds of ./run_all.sh compare on 2
-	// cores: RESULTS.md). One per core (-procs 0) gave 2-17% more requests
-	// per second at c=50 and 100 there, when a core is free: see README.
-	common := tcpserver.AddFlags(fs, 1)
-	list := fs.String("backends", defaultBackends, "comma-separated host:port of each backend, in round-robin order")
-	dialTimeout := fs.Duration("dial-timeout", 2*time.Second, "give up on a backend that has not answered a connect in this long")
-	idle := fs.Duration("idle", time.Minute, "close a joined pair of connections when nothing has moved either way for this long")
-	retry := fs.Duration("retry", 2*time.Second, "how often to check again a backend that refused a connection (it is tried last until it accepts)")
-	maxConns := fs.Int("max-conns", defaultMaxConns(), "clients served at once; more wait in the kernel's queue (default: half the open-file limit, less some headroom)")
-	port, err := tcpserver.ParseArgs(fs, args, stderr, 44444)
-	if err != nil {
-		return err
-	}
-	if *maxConns < 1 {
-		return &tcpserver.UsageError{Msg: fmt.Sprintf("-max-conns must be 1 or more, not %d", *maxConns)}
-	}
-	backends, err := NewBackendList(*list)
-	if err != nil {
-		return &tcpserver.UsageError{Msg: "-backends: " + err.Error()}
-	}
-	ln, logger, done, err := common.Start(port, stderr)
-	if err != nil {
-		return err
-	}
-	defer done()
-	logger.Printf("load balancer running on port %d, backends %s, -max-conns %d, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, *list, *maxConns, runtime.GOMAXPROCS(0))
-	s := &server{backends: backends, log: logger, dial: net.Dialer{Timeout: *dialTimeout, KeepAlive: -1},
-		idle: *idle, retry: *retry, slots: make(chan struct{}, *maxConns)}
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		s.watch(ctx)
-	}()
-	defer context.AfterFunc(ctx, func() { ln.Close() })() // NOTE: the stop; Accept then returns net.ErrClosed.
-	if ready != nil {
-		ready(ln.Addr())
-	}
-	err = s.handleAccept(ctx, ln)
-	s.clients.Wait(tcpserver.Grace)
-	<-watched
-	if ctx.Err() != nil {
-		return nil // stopped, as asked
-	}
-	return err
-}
-
-// defaultMaxConns is the default of -max-conns: each client costs two file
-// descriptors (its own and its backend's), and some are kept for the rest
-// (the listener, the log, the checks of failed backends). Go has already
-// raised the soft open-file limit to the hard one when this runs. Without
-// a limit, a flood of clients that send nothing made the lb fail accept
-// with "too many open files" for everyone.
-func defaultMaxConns() int {
-	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
-		return 1000
-	}
-	return maxConnsFor(rl.Cur)
-}
-
-// maxConnsFor returns the default -max-conns for an open-file limit.
-func maxConnsFor(nofile uint64) int {
-	const headroom = 64
-	nofile = min(nofile, 1<<20) // "unlimited" is a very large number
-	return max(int(nofile)-headroom, 2) / 2
-}
-
 // BackendList mirrors class BackendList in lb.py.
 type BackendList struct {
 	servers []*backend
 	current atomic.Uint64 // the next turn; atomic, as every client's goroutine takes turns
 }
 
-// backend is one (host, port) of the list, with what the lb has seen of it.
+// backend is one (host, port) of the list, with what the lb has seen of it
+// (see health.go).
 type backend struct {
-	addr      string         // as given
-	ip        netip.AddrPort // its address, looked up once at the start
-	downUntil atomic.Int64   // Unix nanoseconds: tried last until then, after a failed connect
+	addr string         // as given
+	ip   netip.AddrPort // its address, looked up once at the start
+	health
 }
 
 // NewBackendList mirrors BackendList.__init__, from "host:port,host:port,...".
@@ -122,19 +47,18 @@ func NewBackendList(list string) (*BackendList, error) {
 	b := &BackendList{}
 	for _, addr := range strings.Split(list, ",") {
 		addr = strings.TrimSpace(addr)
-		host, port, err := net.SplitHostPort(addr)
-		if err != nil {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil || host == "" {
 			return nil, fmt.Errorf("%q is not host:port", addr)
-		}
-		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 || host == "" {
-			return nil, fmt.Errorf("%q is not host:port with a port from 1 to 65535", addr)
 		}
 		ta, err := net.ResolveTCPAddr("tcp", addr)
 		if err != nil {
 			return nil, fmt.Errorf("%q: %v", addr, err)
 		}
-		ip := ta.AddrPort()
-		b.servers = append(b.servers, &backend{addr: addr, ip: netip.AddrPortFrom(ip.Addr().Unmap(), ip.Port())})
+		if ta.Port == 0 {
+			return nil, fmt.Errorf("%q is not host:port with a port from 1 to 65535", addr)
+		}
+		b.servers = append(b.servers, &backend{addr: addr, ip: netip.AddrPortFrom(ta.AddrPort().Addr().Unmap(), ta.AddrPort().Port())})
 	}
 	return b, nil
 }
@@ -151,13 +75,95 @@ func (b *BackendList) GetServer(now time.Time) []*backend {
 	var down []*backend
 	for i := range n {
 		s := b.servers[(turn+i)%n]
-		if s.downUntil.Load() > now.UnixNano() {
+		if s.isDown(now) {
 			down = append(down, s)
 		} else {
 			order = append(order, s)
 		}
 	}
 	return append(order, down...)
+}
+
+// connect mirrors class Backend in lb.py, whose __init__ connected to the
+// backend whose turn it was. It connects to the first backend of order
+// that accepts, by the address looked up at the start: a string would be
+// parsed and resolved again for every client (README says what that saved).
+//
+// Fix: lb.py connected to its choice blindly, and when that backend was
+// down the client got nothing. Here the next one is tried, each at most
+// once, and a backend that failed is tried last until it accepts again.
+func (s *server) connect(order []*backend) (*net.TCPConn, *backend) {
+	for _, b := range order {
+		c, err := s.dial.DialTCP(context.Background(), "tcp", netip.AddrPort{}, b.ip)
+		if err == nil {
+			s.markUp(b)
+			return c, b
+		}
+		s.markDown(b, err)
+	}
+	return nil, nil
+}
+
+// fromBackend mirrors Backend.handle_read in lb.py, which sent what the
+// backend said to the client, and Backend.handle_close (see end).
+func (p *pair) fromBackend() {
+	err := p.copy(&p.client, &p.backend)
+	if err == nil {
+		p.answered.Store(true) // the backend has said all it will
+	}
+	p.end(&p.client, err)
+}
+
+// fromClient mirrors class ProcessTheClient in lb.py: its handle_read sent
+// what the client said to the backend, and its handle_close (see end)
+// closed the client.
+func (p *pair) fromClient() {
+	err := p.copy(&p.backend, &p.client)
+	if p.backend.broken { // the backend has closed, most often after answering
+		p.keepAnswer()
+		return
+	}
+	p.end(&p.backend, err)
+}
+
+// buffers recycles copy buffers: one allocation less per direction, and
+// less work for the garbage collector.
+var buffers = sync.Pool{New: func() any { return new([8192]byte) }} // recv(8192), as in lb.py
+
+// copy is the send(recv(8192)) of both handle_reads, until src ends.
+//
+// Fix: lb.py ignored how many bytes send took, so what the socket did not
+// take at once was lost. Here Write sends it all, or fails.
+func (p *pair) copy(dst, src *side) error {
+	buf := buffers.Get().(*[8192]byte)
+	defer buffers.Put(buf)
+	_, err := io.CopyBuffer(dst, src, buf[:])
+	return err
+}
+
+// end is handle_close for the side whose sender is done: err is nil when it
+// ended (end of file), or why the copy failed.
+//
+// Fix: lb.py closed the client as soon as the backend closed, and never
+// told the backend when the client closed. Here each end is passed on to
+// the other side (half-close), and the pair ends when both have.
+func (p *pair) end(dst *side, err error) {
+	if err == nil {
+		if p.ended.Swap(true) {
+			return // the other direction has ended too: the pair is done
+		}
+		if err = dst.c.CloseWrite(); err == nil {
+			if dst == &p.client {
+				p.linger()
+			}
+			return
+		}
+	}
+	if !tcpserver.Quiet(err) {
+		p.log.Printf("%s -> %s: %v", p.other(dst).c.RemoteAddr(), dst.c.RemoteAddr(), err)
+	}
+	p.client.c.Close() // NOTE: closing only to stop both directions.
+	p.backend.c.Close()
 }
 
 // server mirrors class Server in lb.py.
@@ -168,8 +174,7 @@ type server struct {
 	idle     time.Duration
 	retry    time.Duration
 	clients  tcpserver.Conns // the clients being served, so that a stop can wait for them
-	slots    chan struct{}   // one token per client being served, up to -max-conns
-	fullLog  time.Time       // when the lb last said that every slot was taken
+	limits
 }
 
 // handleAccept mirrors Server.handle_accept, which asyncore called for
@@ -191,238 +196,62 @@ func (s *server) handleAccept(ctx context.Context, ln net.Listener) error {
 		}
 		order := s.backends.GetServer(time.Now())
 		s.clients.Add(client)
-		go s.forward(client, order)
-	}
-}
-
-// takeSlot waits until fewer than -max-conns clients are being served, and
-// counts one more. Meanwhile new clients wait in the kernel's accept queue.
-// It returns false if ctx ends first.
-func (s *server) takeSlot(ctx context.Context) bool {
-	select {
-	case s.slots <- struct{}{}:
-		return true
-	default:
-	}
-	if time.Since(s.fullLog) > time.Minute { // once, and then at most once a minute
-		s.fullLog = time.Now()
-		s.log.Printf("%d clients at once (-max-conns): the next waits until one leaves", cap(s.slots))
-	}
-	select {
-	case s.slots <- struct{}{}:
-		return true
-	case <-ctx.Done():
-		return false
+		go s.forward(client.(*net.TCPConn), order)
 	}
 }
 
 // forward is the rest of handle_accept for one client: connect to the
-// first backend of order that accepts (Backend(bs)), log the pair as lb.py
-// did, and copy bytes both ways (Backend and ProcessTheClient).
-func (s *server) forward(client net.Conn, order []*backend) {
-	defer func() { <-s.slots }()
+// backend (Backend(bs)), log the pair as lb.py did, and join the two: each
+// way's copy is a goroutine (Backend and ProcessTheClient).
+func (s *server) forward(client *net.TCPConn, order []*backend) {
+	defer s.releaseSlot()
 	defer s.clients.Remove(client)
 	defer client.Close() // NOTE: the pair is finished either way.
-	be, addr := s.connect(order)
+	be, b := s.connect(order)
 	if be == nil {
-		s.log.Printf("koneksi dari %s: no backend accepted it; closing", client.RemoteAddr())
-		// Close gently (FIN, then read what the client still sends), so
-		// the client sees the end of the connection and not a reset.
-		_ = tcpserver.WriteAndClose(client, nil, true, s.dial.Timeout) // NOTE: nothing more to do on failure.
+		s.noBackend(client)
 		return
 	}
 	defer be.Close()
-	s.log.Printf("koneksi dari %s diteruskan ke %s", client.RemoteAddr(), addr)
-	s.pipe(client, be)
-}
-
-// connect opens a connection to the first backend of order that accepts.
-// Fix: lb.py connected to its choice blindly, and when that backend was
-// down the client got nothing. Here the next one is tried, each at most
-// once, and a backend that failed is tried last until it accepts again.
-func (s *server) connect(order []*backend) (net.Conn, string) {
-	for _, b := range order {
-		// DialTCP takes the address looked up at the start: Dial("tcp",
-		// "127.0.0.1:9002") parses and resolves it again for each client.
-		// Measured: 7% less CPU per request (-8 us of user time; lower in
-		// 18 of 20 rounds of ab -n 10000 -c 50, alternating).
-		c, err := s.dial.DialTCP(context.Background(), "tcp", netip.AddrPort{}, b.ip)
-		if err == nil {
-			s.markUp(b)
-			return c, b.addr
-		}
-		// Log once when a backend goes down, not once per client; watch
-		// keeps it marked until it accepts connections again.
-		if old := b.downUntil.Swap(s.downUntil()); old < time.Now().UnixNano() {
-			s.log.Printf("backend %s: %v; trying the others first until it accepts again", b.addr, err)
-		}
-	}
-	return nil, ""
-}
-
-// downUntil is how long a failed backend stays marked: past the next check.
-func (s *server) downUntil() int64 { return time.Now().Add(2 * s.retry).UnixNano() }
-
-// markUp clears a backend's mark, and says so if it had one.
-func (s *server) markUp(b *backend) {
-	if b.downUntil.Load() != 0 && b.downUntil.Swap(0) != 0 { // the Load spares the shared memory a write per connection
-		s.log.Printf("backend %s: accepting connections again", b.addr)
-	}
-}
-
-// watch connects, every retry interval, to each backend that has failed,
-// and marks it up again once it accepts: a periodic check, so that no
-// client has to be the one to find out. It ends when ctx is done.
-func (s *server) watch(ctx context.Context) {
-	tick := time.NewTicker(s.retry)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		for _, b := range s.backends.servers {
-			if b.downUntil.Load() == 0 {
-				continue
-			}
-			c, err := s.dial.DialTCP(ctx, "tcp", netip.AddrPort{}, b.ip)
-			if err != nil {
-				b.downUntil.Store(s.downUntil())
-				continue
-			}
-			c.Close() // NOTE: only the connect mattered.
-			s.markUp(b)
-		}
-	}
-}
-
-// pipe mirrors the two handle_read methods of lb.py: ProcessTheClient's,
-// which sent what the client said to the backend, and Backend's, which
-// sent what the backend said to the client. Each direction is a goroutine
-// here. Each runs until its sender is done and then passes the end on
-// (half-close), so that neither is cut short.
-func (s *server) pipe(client, backend net.Conn) {
-	p := &pair{client: client, backend: backend, idle: s.idle, log: s.log}
-	p.touch()
+	s.log.Printf("koneksi dari %s diteruskan ke %s", client.RemoteAddr(), b.addr)
+	p := s.newPair(client, be)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		p.copy(backend, client) // ProcessTheClient.handle_read
+		p.fromClient()
 	}()
-	p.copy(client, backend) // Backend.handle_read
+	p.fromBackend()
 	<-done
 }
 
-// pair is a client joined to its backend.
-type pair struct {
-	client, backend net.Conn
-	idle            time.Duration
-	log             *tcpserver.Log
-	// last is when a byte last moved either way (Unix nanoseconds). Both
-	// directions share it: -idle is the time neither moved.
-	last     atomic.Int64
-	ended    atomic.Bool // one direction has ended: the next to end finishes the pair
-	answered atomic.Bool // the backend has said all it will (end of file)
+// run mirrors main() in lb.py: read the port (default 44444), make the
+// Server (Server.__init__: listen, the BackendList, log the port) and serve
+// until ctx is done.
+func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
+	cfg, err := parseArgs(args, stderr) // sys.argv[1], and the flags: see flags.go
+	if err != nil {
+		return err
+	}
+	ln, logger, done, err := cfg.common.Start(cfg.port, stderr)
+	if err != nil {
+		return err
+	}
+	defer done()
+	logger.Printf("load balancer running on port %d, backends %s, -max-conns %d, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, cfg.list, cfg.maxConns, runtime.GOMAXPROCS(0))
+	s := &server{backends: cfg.backends, log: logger, dial: net.Dialer{Timeout: cfg.dialTimeout, KeepAlive: -1},
+		idle: cfg.idle, retry: cfg.retry, limits: newLimits(cfg.maxConns)}
+	stopWatch := s.startWatch(ctx)
+	defer context.AfterFunc(ctx, func() { ln.Close() })() // NOTE: the stop; Accept then returns net.ErrClosed.
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	err = s.handleAccept(ctx, ln) // asyncore.loop()
+	s.clients.Wait(tcpserver.Grace)
+	stopWatch()
+	if ctx.Err() != nil {
+		return nil // stopped, as asked
+	}
+	return err
 }
 
-func (p *pair) touch() { p.last.Store(time.Now().UnixNano()) }
-
-// buffers recycles copy buffers: one allocation less per direction, and
-// less work for the garbage collector.
-var buffers = sync.Pool{New: func() any { return new([8192]byte) }} // recv(8192), as in lb.py
-
-// copy copies src to dst until src ends, then passes the end on.
-//
-// Fix: lb.py ignored how many bytes send took, so what the socket did not
-// take at once was lost. Write here sends it all, or fails.
-func (p *pair) copy(dst, src net.Conn) {
-	buf := buffers.Get().(*[8192]byte)
-	defer buffers.Put(buf)
-	toBackend := dst == p.backend
-	// The deadlines are set once and moved only when they pass while the
-	// other direction was busy (see alive): so -idle counts the pair, and
-	// no timer is reset for every read and write.
-	deadline := time.Now().Add(p.idle)
-	err := src.SetReadDeadline(deadline)
-	if err == nil {
-		err = dst.SetWriteDeadline(deadline)
-	}
-	for err == nil {
-		var n int
-		n, err = src.Read(buf[:])
-		if n > 0 {
-			p.touch()
-			if werr := p.write(dst, buf[:n]); werr != nil {
-				if toBackend {
-					// The backend has closed, most often after answering.
-					// Closing the client now, with its bytes unread, would
-					// reset it and could destroy that answer on its way: stop
-					// forwarding and read what the client still sends,
-					// briefly, as the servers do (tcpserver.Drain). The other
-					// direction ends the pair.
-					_ = tcpserver.Discard(src) // NOTE: the client is closed next either way.
-					return
-				}
-				err = werr
-			}
-		}
-		if err != nil && p.alive(err, src.SetReadDeadline) {
-			err = nil
-		}
-	}
-	if errors.Is(err, io.EOF) {
-		if !toBackend {
-			p.answered.Store(true)
-		}
-		if p.ended.Swap(true) {
-			return // the other direction has ended: the pair is done
-		}
-		// Fix: lb.py closed the client as soon as the backend closed, and
-		// never told the backend when the client closed. Here each end is
-		// passed on to the other side, and the pair ends when both have.
-		if tc, ok := dst.(*net.TCPConn); ok && tc.CloseWrite() == nil {
-			if !toBackend {
-				// The backend has finished. As a server would, the client
-				// gets a moment to finish sending, and the pair then ends.
-				_ = dst.SetReadDeadline(time.Now().Add(tcpserver.LingerTime)) // NOTE: fails only if closed: then it is over anyway.
-			}
-			return
-		}
-	}
-	if !tcpserver.Quiet(err) {
-		p.log.Printf("%s -> %s: %v", src.RemoteAddr(), dst.RemoteAddr(), err)
-	}
-	src.Close() // NOTE: closing only to stop both directions.
-	dst.Close()
-}
-
-// write writes all of b to dst. A write deadline that passes while bytes
-// were still moving (this write's, or the other direction's) is moved on:
-// a slow reader is served as long as it reads.
-func (p *pair) write(dst net.Conn, b []byte) error {
-	for {
-		n, err := dst.Write(b)
-		if err == nil {
-			return nil
-		}
-		if n > 0 {
-			p.touch()
-		}
-		if !p.alive(err, dst.SetWriteDeadline) {
-			return err
-		}
-		b = b[n:]
-	}
-}
-
-// alive reports whether err is a deadline that passed while the pair was
-// not idle, and if so sets the next one (with set) at the last time a byte
-// moved plus -idle. Once the backend has ended, nothing is extended.
-func (p *pair) alive(err error, set func(time.Time) error) bool {
-	if !errors.Is(err, os.ErrDeadlineExceeded) || p.answered.Load() {
-		return false
-	}
-	next := time.Unix(0, p.last.Load()).Add(p.idle)
-	return next.After(time.Now()) && set(next) == nil
-}
+func main() { tcpserver.Main("lb", run) }
