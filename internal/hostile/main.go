@@ -22,8 +22,9 @@ import (
 	"net"
 	"os"
 	"sync"
-	"syscall"
 	"time"
+
+	"progjar/internal/rcvbuf"
 )
 
 func main() {
@@ -110,16 +111,7 @@ func halfpost(addr string, n int, hold time.Duration) (int, error) {
 // a receive buffer of 64 KiB set before connecting (so the kernel cannot
 // take in a big answer for it), and returns how much came.
 func slowread(addr, path string, chunk int, every time.Duration) (int64, error) {
-	d := net.Dialer{Timeout: 10 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
-		var err error
-		if cerr := rc.Control(func(fd uintptr) {
-			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 64<<10)
-		}); cerr != nil {
-			return cerr
-		}
-		return err
-	}}
-	c, err := d.Dial("tcp", addr)
+	c, err := rcvbuf.Dialer(64<<10, 10*time.Second).Dial("tcp", addr)
 	if err != nil {
 		return 0, err
 	}
