@@ -13,6 +13,7 @@ import (
 	"net"
 	"time"
 
+	"progjar/httpserver"
 	"progjar/internal/tcpserver"
 )
 
@@ -27,10 +28,10 @@ type event struct {
 
 // action is what the loop tells a connection's goroutine after a read.
 type action struct {
-	more   bool        // keep reading
-	extend bool        // and give the client another timeout: its body is arriving
-	send   net.Buffers // otherwise: write this (if any), then close
-	linger bool        // the client may still be sending: see tcpserver.WriteAndClose
+	more   bool              // keep reading
+	body   bool              // and the head is in: the body's pace applies (tcpserver.Reader)
+	send   httpserver.Answer // otherwise: send this (if any: Code is not 0), then close
+	linger bool              // the client may still be sending: see tcpserver.WriteAndClose
 }
 
 // loop is asyncore.loop(): it handles what the accept goroutine and the
@@ -87,31 +88,36 @@ func (s *server) accept(ln net.Listener) {
 	}
 }
 
-// serve is the connection's goroutine, as asyncore's select() and recv
-// were for the connection's socket: it reads, hands each piece to the loop
-// and does what the loop answers. It owns no request state.
-func (c *client) serve(events chan<- event, timeout time.Duration) {
+// serve is the connection's goroutine, as asyncore's select(), recv and
+// send were for the connection's socket: it reads, hands each piece to the
+// loop and does what the loop answers. It owns no request state. It sends
+// the answer too, file and all: the loop never waits for the disk.
+func (c *client) serve(events chan<- event, pace tcpserver.Pace) {
 	defer func() { events <- event{client: c, closed: true} }()
 	// Fix: the Python never timed a client out, so one that sent nothing,
 	// or a byte now and then, kept its connection forever. Here the head
-	// must be in within timeout of the connection's start: the deadline is
-	// set once, not moved by each byte. Then a body must keep arriving.
-	// NOTE: setting a deadline fails only on a closed connection, and the
-	// Read after it says so.
-	_ = c.conn.SetReadDeadline(time.Now().Add(timeout))
+	// must be in within -timeout of the connect, however it trickles; then
+	// a body, and the answer, must keep the pace (tcpserver.Pace).
+	rd := pace.NewReader(c.conn)
 	buf := make([]byte, 1024) // recv(1024), as in the Python
 	for {
-		n, err := c.conn.Read(buf)
+		n, err := rd.Read(buf)
 		events <- event{client: c, data: buf[:n], err: err}
 		a := <-c.reply // the loop is done with buf once it answers
-		if a.more {
-			if a.extend {
-				_ = c.conn.SetReadDeadline(time.Now().Add(timeout)) // NOTE: as above.
+		switch {
+		case a.more:
+			if a.body {
+				rd.Body()
 			}
 			continue
+		case a.send.Code == 0:
+			c.conn.Close() // NOTE: gone or cut off: nothing to tell.
+			return
 		}
+		reply := c.s.http.Open(a.send)
 		// NOTE: a failed write means the client left; nobody is left to tell.
-		_ = tcpserver.WriteAndClose(c.conn, a.send, a.linger, timeout)
+		_ = tcpserver.WriteAndClose(c.conn, reply.Bufs, reply.Rest, a.linger, pace)
+		reply.Close()
 		return
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"io"
 	"net"
 	"runtime"
-	"time"
 
 	"progjar/httpserver"
 	"progjar/internal/tcpserver"
@@ -53,16 +52,16 @@ func (c *client) handleRead(data []byte, err error) action {
 		}
 		return action{}
 	}
-	return action{more: true, extend: c.rcv.InBody() && len(data) > 0}
+	return action{more: true, body: c.rcv.InBody()}
 }
 
 // server mirrors class Server in async_server.py, and holds what the
 // module kept in globals: httpserver = HttpServer().
 type server struct {
-	http    *httpserver.Server
-	log     *tcpserver.Log
-	timeout time.Duration
-	events  chan event // every goroutine reports here; only the loop receives
+	http   *httpserver.Server
+	log    *tcpserver.Log
+	pace   tcpserver.Pace // -timeout, -min-rate: see serve
+	events chan event     // every goroutine reports here; only the loop receives
 }
 
 // handleAccept mirrors Server.handle_accept: log the client and make its
@@ -70,7 +69,7 @@ type server struct {
 func (s *server) handleAccept(conn net.Conn) *client {
 	s.log.Printf("connection from %s", conn.RemoteAddr())
 	c := &client{s: s, conn: conn, reply: make(chan action, 1)}
-	go c.serve(s.events, s.timeout)
+	go c.serve(s.events, s.pace)
 	return c
 }
 
@@ -80,7 +79,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	fs := flag.NewFlagSet("async_server", flag.ContinueOnError)
 	common := tcpserver.AddFlags(fs, 1) // one thread, as asyncore's loop ran on
 	root := fs.String("root", ".", "document root: the directory whose files are served")
-	timeout := fs.Duration("timeout", 10*time.Second, "time a client has to send its request's head, counted from its connect; then the longest a body or the answer may stand still")
+	pace := tcpserver.AddPaceFlags(fs)
 	port, err := tcpserver.ParseArgs(fs, args, stderr, 8887)
 	if err != nil {
 		return err
@@ -89,13 +88,14 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	if err != nil {
 		return err
 	}
+	defer hs.Close()
 	ln, logger, done, err := common.Start(port, stderr)
 	if err != nil {
 		return err
 	}
 	defer done()
-	logger.Printf("running on port %d, serving %s, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, hs.Root(), runtime.GOMAXPROCS(0))
-	s := &server{http: hs, log: logger, timeout: *timeout, events: make(chan event, 128)}
+	logger.Printf("running on port %d, serving %s, -max-conns %d, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, hs.Root(), common.MaxConns(), runtime.GOMAXPROCS(0))
+	s := &server{http: hs, log: logger, pace: *pace, events: make(chan event, 128)}
 	go s.accept(ln)
 	if ready != nil {
 		ready(ln.Addr())

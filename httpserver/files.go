@@ -1,20 +1,68 @@
 package httpserver
 
 // This file adds what http.py did with glob('./*') and open(): which names
-// of the document root may be served (path safety), and a copy in memory
-// of each file served. The Python listed the directory and read the file
-// for every request.
+// may be served (path safety), the document root as an os.Root, which no
+// name, symbolic link or ".." can leave, and a copy in memory of each small
+// file served. The Python listed the directory and read the whole file for
+// every request, and open() followed any symbolic link, out of the
+// directory too.
 
 import (
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
+// Copies of files are kept for files up to MaxCopy bytes, MaxCopies in
+// all. Larger files, and any once the copies are full, are streamed from
+// the file for each request.
+const (
+	MaxCopy   = 1 << 20
+	MaxCopies = 32 << 20
+)
+
+// files is the document root and the copies of its small files.
+type files struct {
+	root *os.Root
+	mu   sync.Mutex // guards copies and total: many goroutines send answers at once
+	// copies holds each small file as last read. The Python read the file
+	// for every request: open, stat, read, close. Keeping it saves those
+	// system calls (about nine in Go); it is looked at again, one stat,
+	// when the copy is over a second old, so an edited file is served
+	// within a second.
+	copies map[string]*file
+	total  int64 // bytes in copies
+}
+
+// file is a copy of a small file.
+type file struct {
+	body    []byte
+	mod     time.Time
+	checked time.Time
+}
+
+// openRoot opens dir as the document root.
+func openRoot(dir string) (*files, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &files{root: root, copies: make(map[string]*file)}, nil
+}
+
 // Root returns the directory the server serves.
-func (s *Server) Root() string { return s.root }
+func (s *Server) Root() string { return s.files.root.Name() }
+
+// Close closes the document root.
+func (s *Server) Close() error { return s.files.root.Close() }
 
 // find maps a request target to the name of a file at the top of the
 // document root, or to the status that refuses it. Unlike the Python, it
@@ -76,52 +124,60 @@ func hasDotDot(p string) bool {
 	return false
 }
 
-// file is a file of the root as last read. The Python read the file for
-// every request: open, stat, read, close. Keeping it saves those system
-// calls (about nine in Go); it is looked at again, one stat, when the copy
-// is over a second old, so an edited file is served within a second.
-type file struct {
-	body    []byte
-	mod     time.Time
-	size    int64
-	checked time.Time
-}
-
-// read returns the content of the regular file name in the root, from the
-// copy in s.files while it is fresh. Missing, a folder, unreadable: all
-// "not here".
-func (s *Server) read(name string) ([]byte, bool) {
-	now := s.now()
-	s.mu.Lock()
-	f := s.files[name]
-	s.mu.Unlock()
-	if f != nil && now.Sub(f.checked) < time.Second {
-		return f.body, true
+// open returns the body of the regular file name of the root: its copy in
+// memory when it is small (body), or else the file, open, to be streamed
+// (f, which the caller closes). ok is false when there is no such file.
+func (fs *files) open(name string, now time.Time) (body []byte, f *os.File, size int64, ok bool) {
+	fs.mu.Lock()
+	c := fs.copies[name]
+	fs.mu.Unlock()
+	if c != nil && now.Sub(c.checked) < time.Second {
+		return c.body, nil, int64(len(c.body)), true
 	}
-	path := filepath.Join(s.root, name)
-	fi, err := os.Stat(path)
+	fi, err := fs.root.Stat(name) // a link that leaves the root is an error
 	if err != nil || !fi.Mode().IsRegular() {
-		s.forget(name)
-		return nil, false
+		fs.keep(name, nil)
+		return nil, nil, 0, false
 	}
-	if f == nil || !fi.ModTime().Equal(f.mod) || fi.Size() != f.size {
-		body, err := os.ReadFile(path)
-		if err != nil {
-			s.forget(name)
-			return nil, false
+	if c != nil && fi.ModTime().Equal(c.mod) && fi.Size() == int64(len(c.body)) {
+		fs.keep(name, &file{body: c.body, mod: c.mod, checked: now}) // a new entry: a sender may hold the old one
+		return c.body, nil, fi.Size(), true
+	}
+	if f, err = fs.root.Open(name); err == nil {
+		fi, err = f.Stat() // the file as opened
+	}
+	switch {
+	case err != nil || !fi.Mode().IsRegular():
+		if f != nil {
+			f.Close() // NOTE: read-only: nothing to lose.
 		}
-		f = &file{body: body, mod: fi.ModTime(), size: fi.Size()}
+		fs.keep(name, nil)
+		return nil, nil, 0, false
+	case fi.Size() > MaxCopy:
+		fs.keep(name, nil)
+		return nil, f, fi.Size(), true
 	}
-	// A new entry each time: a reader may still hold the old one.
-	f = &file{body: f.body, mod: f.mod, size: f.size, checked: now}
-	s.mu.Lock()
-	s.files[name] = f
-	s.mu.Unlock()
-	return f.body, true
+	body = make([]byte, fi.Size())
+	_, err = io.ReadFull(f, body)
+	f.Close() // NOTE: read-only: nothing to lose.
+	if err != nil {
+		fs.keep(name, nil)
+		return nil, nil, 0, false
+	}
+	fs.keep(name, &file{body: body, mod: fi.ModTime(), checked: now})
+	return body, nil, fi.Size(), true
 }
 
-func (s *Server) forget(name string) {
-	s.mu.Lock()
-	delete(s.files, name)
-	s.mu.Unlock()
+// keep makes c the copy of name (nil: none), if the copies have room for it.
+func (fs *files) keep(name string, c *file) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if old := fs.copies[name]; old != nil {
+		fs.total -= int64(len(old.body))
+		delete(fs.copies, name)
+	}
+	if c != nil && fs.total+int64(len(c.body)) <= MaxCopies {
+		fs.copies[name] = c
+		fs.total += int64(len(c.body))
+	}
 }

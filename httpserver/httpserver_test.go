@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -46,13 +45,20 @@ func TestRequest(t *testing.T) {
 		{"mixed line ends", []string{"GET / HTTP/1.0\r\nA: b\n\r\n"}, true, 0, "GET / HTTP/1.0\r\nA: b\n\r\n", false},
 		{"empty lines before the request line are ignored", []string{"\r\n", "\n\r\nGET / HTTP/1.0\r\n\r\n"}, true, 0, "GET / HTTP/1.0\r\n\r\n", false},
 		{"only empty lines", []string{"\r\n", "\r\n\r\n"}, false, 0, "", true},
+		{"empty lines count towards the limit", []string{strings.Repeat("\r\n", MaxHeaderBytes/2), "\r\nGET / HTTP/1.0\r\n\r\n"}, false, 431, "", true},
+		{"whitespace before a colon", []string{"GET / HTTP/1.0\r\nHost : x\r\n\r\n"}, false, 400, "", true},
+		{"obs-fold", []string{"GET / HTTP/1.0\r\nA: b\r\n\tc\r\n\r\n"}, false, 400, "", true},
+		{"a CR alone in a value", []string{"GET / HTTP/1.0\r\nA: b\rc\r\n\r\n"}, false, 400, "", true},
+		{"HTTP/1.1 needs Host", []string{"GET / HTTP/1.1\r\n\r\n"}, false, 400, "", true},
+		{"HTTP/1.1 with Host", []string{"GET / HTTP/1.1\r\nhost: x\r\n\r\n"}, true, 0, "GET / HTTP/1.1\r\nhost: x\r\n\r\n", false},
+		{"HTTP/1.0 needs no Host", []string{"GET / HTTP/1.0\r\n\r\n"}, true, 0, "GET / HTTP/1.0\r\n\r\n", false},
 		{"pipelined rest is not kept", []string{"GET / HTTP/1.0\r\n\r\nGET /"}, true, 0, "GET / HTTP/1.0\r\n\r\n", true},
 		{"Python: headers ended, body not yet here", []string{"POST / HTTP/1.0\r\nContent-Length: 4\r\n\r\n"}, false, 0, "", true},
 		{"half the body here", []string{"POST / HTTP/1.0\r\nContent-Length: 4\r\n\r\nab"}, false, 0, "", true},
 		{"body in the same read", []string{"POST / HTTP/1.0\r\nContent-Length: 4\r\n\r\nabcd"}, true, 0, "POST / HTTP/1.0\r\nContent-Length: 4\r\n\r\n", false},
 		{"body in later reads", []string{"POST / HTTP/1.0\r\nContent-Length: 4\r\n\r\na", "b", "cd"}, true, 0, "POST / HTTP/1.0\r\nContent-Length: 4\r\n\r\n", false},
 		{"more than the body", []string{"POST / HTTP/1.0\r\nContent-Length: 1\r\n\r\n", "ab"}, true, 0, "POST / HTTP/1.0\r\nContent-Length: 1\r\n\r\n", true},
-		{"Expect: 100-continue is answered before the body", []string{"POST / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 4\r\n\r\n"}, true, 0, "POST / HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 4\r\n\r\n", true},
+		{"Expect: 100-continue is answered before the body", []string{"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nContent-Length: 4\r\n\r\n"}, true, 0, "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nContent-Length: 4\r\n\r\n", true},
 		{"header names ignore case", []string{"POST / HTTP/1.0\r\ncontent-length:  2 \r\n\r\nab"}, true, 0, "POST / HTTP/1.0\r\ncontent-length:  2 \r\n\r\n", false},
 		{"same length twice", []string{"POST / HTTP/1.0\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na"}, true, 0, "POST / HTTP/1.0\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n", false},
 		{"two lengths", []string{"POST / HTTP/1.0\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"}, false, 400, "", true},
@@ -158,13 +164,13 @@ func TestProcess(t *testing.T) {
 			"Content-Length: 0\r\n\r\n"},
 		{"absolute form", "GET http://127.0.0.1:44444/page.html HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.0 200 OK\r\n" + common +
 			"Content-Length: " + strconv.Itoa(len(page)) + "\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + page},
-		{"absolute form, no path", "HEAD HTTP://x HTTP/1.1\r\n\r\n", "HTTP/1.0 200 OK\r\n" + common +
+		{"absolute form, no path", "HEAD HTTP://x HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.0 200 OK\r\n" + common +
 			"Content-Length: " + strconv.Itoa(len(page)) + "\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"},
 		{"another scheme is not absolute form", "GET ftp://x/page.html HTTP/1.0\r\n\r\n", "HTTP/1.0 400 Bad Request\r\n" + common +
 			"Content-Length: 0\r\n\r\n"},
 		{"Python: bytes that are not UTF-8", "GET /caf\xe9.html HTTP/1.0\r\n\r\n", "HTTP/1.0 404 Not Found\r\n" + common +
 			"Content-Length: 0\r\n\r\n"},
-		{"HTTP/1.9 is answered as 1.1", "GET /none HTTP/1.9\r\n\r\n", "HTTP/1.0 404 Not Found\r\n" + common +
+		{"HTTP/1.9 is answered as 1.1", "GET /none HTTP/1.9\r\nHost: x\r\n\r\n", "HTTP/1.0 404 Not Found\r\n" + common +
 			"Content-Length: 0\r\n\r\n"},
 		{"HTTP/2.0", "GET / HTTP/2.0\r\n\r\n", "HTTP/1.0 505 HTTP Version Not Supported\r\n" + common +
 			"Content-Length: 0\r\n\r\n"},
@@ -185,20 +191,33 @@ func TestProcess(t *testing.T) {
 			if done, err := r.Add([]byte(tc.req)); !done || err != nil {
 				t.Fatalf("Add = %v, %v; want a whole request", done, err)
 			}
-			if got := join(s.Process(r.Head())); got != tc.want {
+			if got := render(t, s, s.Process(r.Head())); got != tc.want {
 				t.Errorf("got\n%q\nwant\n%q", got, tc.want)
 			}
 		})
 	}
 }
 
-// join returns a response as the bytes that go out.
-func join(b net.Buffers) string { return string(bytes.Join(b, nil)) }
+// render returns an answer as the bytes that go out.
+func render(t testing.TB, s *Server, a Answer) string {
+	t.Helper()
+	r := s.Open(a)
+	defer r.Close()
+	b := bytes.Join(r.Bufs, nil)
+	if r.Rest != nil {
+		rest, err := io.ReadAll(r.Rest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = append(b, rest...)
+	}
+	return string(b)
+}
 
 func TestReject(t *testing.T) {
 	s := testServer(t)
 	for _, code := range []int{400, 413, 431, 501} {
-		got := join(s.Reject(&StatusError{code}))
+		got := render(t, s, s.Reject(&StatusError{code}))
 		if !strings.HasPrefix(got, "HTTP/1.0 "+(&StatusError{code}).Error()+"\r\n") {
 			t.Errorf("%d: %q", code, got)
 		}
@@ -231,19 +250,19 @@ func FuzzRequest(f *testing.F) {
 		if !done && err == nil {
 			done, err = r.Add(buf[split:])
 		}
-		var resp net.Buffers
+		var a Answer
 		switch {
 		case err != nil:
-			resp = s.Reject(err)
+			a = s.Reject(err)
 		case done:
 			if len(r.Head()) > len(buf) || len(r.Head()) > MaxHeaderBytes {
 				t.Fatalf("head of %d bytes from %d", len(r.Head()), len(buf))
 			}
-			resp = s.Process(r.Head())
+			a = s.Process(r.Head())
 		default:
 			return
 		}
-		raw := []byte(join(resp))
+		raw := []byte(render(t, s, a))
 		rd := bufio.NewReader(bytes.NewReader(raw))
 		hr, err := http.ReadResponse(rd, nil)
 		if err != nil {
@@ -277,9 +296,11 @@ func BenchmarkProcess(b *testing.B) {
 	head := abRequest
 	b.ReportAllocs()
 	for range b.N {
-		if resp := s.Process(head); !bytes.HasPrefix(resp[0], []byte("HTTP/1.0 200")) {
-			b.Fatalf("%q", resp)
+		r := s.Open(s.Process(head))
+		if !bytes.HasPrefix(r.Bufs[0], []byte("HTTP/1.0 200")) {
+			b.Fatalf("%q", r.Bufs)
 		}
+		r.Close()
 	}
 }
 
@@ -294,7 +315,7 @@ func TestFileChanges(t *testing.T) {
 	now := fixed
 	SetNow(s, func() time.Time { return now })
 	get := func() string {
-		resp := join(s.Process([]byte("GET /notes.txt HTTP/1.0\r\n\r\n")))
+		resp := render(t, s, s.Process([]byte("GET /notes.txt HTTP/1.0\r\n\r\n")))
 		status, _, _ := strings.Cut(resp, "\r\n")
 		_, body, _ := strings.Cut(resp, "\r\n\r\n")
 		return status + " " + body
@@ -325,3 +346,56 @@ func TestFileChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeFileStreamed: a file over MaxCopy is sent from the file, not
+// kept in memory, byte for byte; a small one is kept. (Every file was read
+// whole and kept: a 1 GiB file took 1 GiB of memory.)
+func TestLargeFileStreamed(t *testing.T) {
+	root := progtest.DocRoot(t)
+	want := progtest.BigFile(t, root, "huge.jpg", MaxCopy+1)
+	s, err := New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	r := s.Open(s.Process([]byte("GET /huge.jpg HTTP/1.0\r\n\r\n")))
+	if r.Rest == nil {
+		t.Fatalf("the large file is not streamed: %d buffers", len(r.Bufs))
+	}
+	r.Close()
+	got := render(t, s, s.Process([]byte("GET /huge.jpg HTTP/1.0\r\n\r\n")))
+	if _, body, _ := strings.Cut(got, "\r\n\r\n"); body != string(want) {
+		t.Errorf("streamed body: %d bytes, want the %d of the file", len(body), len(want))
+	}
+	if n := Copied(s); n != 0 {
+		t.Errorf("%d bytes kept in memory after the large file, want 0", n)
+	}
+	render(t, s, s.Process([]byte("GET /notes.txt HTTP/1.0\r\n\r\n")))
+	if n := Copied(s); n != int64(len(progtest.Files["notes.txt"])) {
+		t.Errorf("%d bytes kept after notes.txt, want its %d", n, len(progtest.Files["notes.txt"]))
+	}
+}
+
+// TestProcessTouchesNoFile: Process decides the answer without looking at
+// the file, so that async_server's loop never waits for the disk; Open
+// looks. Here the root is emptied between the two.
+func TestProcessTouchesNoFile(t *testing.T) {
+	root := progtest.DocRoot(t)
+	s, err := New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := os.Remove(filepath.Join(root, "notes.txt")); err != nil {
+		t.Fatal(err)
+	}
+	a := s.Process([]byte("GET /notes.txt HTTP/1.0\r\n\r\n"))
+	if a.Code != 200 || a.File != "notes.txt" {
+		t.Errorf("Process = %+v, want 200 and the file to send", a)
+	}
+	if got := render(t, s, a); !strings.HasPrefix(got, "HTTP/1.0 404 ") {
+		t.Errorf("Open of a file that is gone: %q, want 404", got)
+	}
+}
+
+func TestMain(m *testing.M) { progtest.Main(m, nil) }

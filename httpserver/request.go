@@ -3,12 +3,10 @@ package httpserver
 // This file adds what the Python's servers did with their buffer, rcv, and
 // did wrong: they took "the buffer ends in CRLF" for the end of a request.
 // Request finds the end of the head and counts the body; the rest checks
-// what a request line must be.
+// what a request must be (RFC 9112), which the Python did not look at.
 
 import (
 	"bytes"
-	"errors"
-	"net"
 	"strconv"
 	"strings"
 )
@@ -35,10 +33,11 @@ func (e *StatusError) Error() string {
 // dropped, since Post does not look at it. So a connection never holds
 // more than its head, whatever the client sends. The zero value is ready.
 type Request struct {
-	head  []byte // the request line and headers, as far as they came
-	whole bool   // head holds the whole head, up to its blank line
-	body  int    // body bytes still to come
-	extra bool   // bytes came after the request
+	head    []byte // the request line and headers, as far as they came
+	skipped int    // empty lines before the request line, in bytes
+	whole   bool   // head holds the whole head, up to its blank line
+	body    int    // body bytes still to come
+	extra   bool   // bytes came after the request
 }
 
 // Add takes the next bytes read from the connection. It returns done once
@@ -55,19 +54,22 @@ func (r *Request) Add(data []byte) (done bool, err error) {
 		return r.body == 0, nil
 	}
 	if len(r.head) == 0 {
-		// Empty lines before the request line are ignored (RFC 9112 2.2).
-		data = bytes.TrimLeft(data, "\r\n")
+		// Empty lines before the request line are ignored (RFC 9112 2.2),
+		// but they count towards the head's limit.
+		rest := bytes.TrimLeft(data, "\r\n")
+		r.skipped += len(data) - len(rest)
+		data = rest
 	}
 	old := len(r.head)
 	r.head = append(r.head, data...)
 	end := headerEnd(r.head, max(old-2, 0)) // what came before has no blank line
-	if end < 0 || end > MaxHeaderBytes {
-		if len(r.head) > MaxHeaderBytes {
+	if end < 0 || r.skipped+end > MaxHeaderBytes {
+		if r.skipped+len(r.head) > MaxHeaderBytes {
 			return false, &StatusError{431}
 		}
 		return false, nil
 	}
-	n, expect, err := contentLength(r.head[:end])
+	n, expect, err := checkHead(r.head[:end])
 	if err != nil {
 		return false, err
 	}
@@ -121,20 +123,31 @@ func headerEnd(buf []byte, from int) int {
 	}
 }
 
-// contentLength returns the body length that the headers announce, and
-// whether they ask for an answer before the body (Expect: 100-continue).
-// It works on the bytes as they are, allocating nothing.
-func contentLength(head []byte) (n int, expect bool, err error) {
+// checkHead checks the header lines of a whole head, as RFC 9112 says a
+// server must, and returns the body length they announce and whether they
+// ask for an answer before the body (Expect: 100-continue). It works on the
+// bytes as they are, allocating nothing.
+func checkHead(head []byte) (n int, expect bool, err error) {
 	n = -1
-	_, rest, _ := bytes.Cut(head, []byte("\n")) // the request line has no headers
+	line, rest, _ := bytes.Cut(head, []byte("\n"))
+	hosts := 0
 	for len(rest) > 0 {
-		var line []byte
 		line, rest, _ = bytes.Cut(rest, []byte("\n"))
-		name, value, ok := bytes.Cut(bytes.TrimSuffix(line, []byte("\r")), []byte(":"))
-		if !ok {
-			continue
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) == 0 {
+			break // the blank line
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		// A line that starts with a space continues the one before (obs-fold,
+		// 5.2), and a space before the colon makes a name that is no token
+		// (5.1): both are refused, as are control characters in a value
+		// (RFC 9110 5.5).
+		if !ok || !isToken(name) || !isFieldValue(value) {
+			return 0, false, &StatusError{400}
 		}
 		switch {
+		case bytes.EqualFold(name, []byte("Host")):
+			hosts++
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
 			return 0, false, &StatusError{501}
 		case bytes.EqualFold(name, []byte("Content-Length")):
@@ -147,10 +160,33 @@ func contentLength(head []byte) (n int, expect bool, err error) {
 			expect = bytes.EqualFold(bytes.TrimSpace(value), []byte("100-continue"))
 		}
 	}
+	// An HTTP/1.1 request must have one Host, and none may have two (3.2).
+	if hosts > 1 || hosts == 0 && needsHost(head) {
+		return 0, false, &StatusError{400}
+	}
 	if n > MaxBodyBytes {
 		return 0, false, &StatusError{413}
 	}
 	return max(n, 0), expect, nil
+}
+
+// needsHost reports whether the request line of head says HTTP/1.1, or a
+// later 1.x, which is answered as 1.1.
+func needsHost(head []byte) bool {
+	line, _, _ := bytes.Cut(head, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	v, ok := bytes.CutPrefix(line[bytes.LastIndexByte(line, ' ')+1:], []byte("HTTP/1."))
+	return ok && len(v) == 1 && '1' <= v[0] && v[0] <= '9'
+}
+
+// isFieldValue reports whether v holds no control character but tab.
+func isFieldValue(v []byte) bool {
+	for _, c := range v {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // digits parses a non-empty run of decimal digits, as Content-Length must
@@ -167,16 +203,6 @@ func digits(b []byte) (int, bool) {
 		n = n*10 + int(c-'0')
 	}
 	return n, true
-}
-
-// Reject answers a request that Request.Add refused.
-func (s *Server) Reject(err error) net.Buffers {
-	code := 400
-	var se *StatusError
-	if errors.As(err, &se) {
-		code = se.Code
-	}
-	return s.Response(code, nil, "", true)
 }
 
 // checkVersion returns 0 for a version this server speaks, 505 for another
@@ -196,13 +222,15 @@ func checkVersion(proto string) int {
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// isToken reports whether m can be a method name (RFC 9110 tchar, letters).
-func isToken(m string) bool {
-	if m == "" {
+// isToken reports whether t is a token (RFC 9110 5.6.2): a method or a
+// field name.
+func isToken[T string | []byte](t T) bool {
+	if len(t) == 0 {
 		return false
 	}
-	for _, r := range m {
-		if !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || r == '-' || r == '_') {
+	for i := range len(t) {
+		c := t[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
 			return false
 		}
 	}

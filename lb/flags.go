@@ -2,11 +2,10 @@ package main
 
 // This file adds the command line. lb.py took one argument, its port
 // (sys.argv[1]); the flags set what the Python fixed in its code (the
-// backends) or did not have (timeouts, -max-conns).
+// backends) or did not have (timeouts; -max-conns, among tcpserver's).
 
 import (
 	"flag"
-	"fmt"
 	"io"
 	"time"
 
@@ -15,14 +14,13 @@ import (
 
 // config is what the command line asks for.
 type config struct {
-	common      *tcpserver.Flags // -bind, -procs, -cpuprofile
+	common      *tcpserver.Flags // -bind, -max-conns, -procs, -cpuprofile
 	port        int
 	list        string // -backends, as given
 	backends    *BackendList
 	dialTimeout time.Duration
 	idle        time.Duration
 	retry       time.Duration
-	maxConns    int
 }
 
 // parseArgs reads the flags and the port (default 44444).
@@ -33,15 +31,11 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&cfg.dialTimeout, "dial-timeout", 2*time.Second, "give up on a backend that has not answered a connect in this long")
 	fs.DurationVar(&cfg.idle, "idle", time.Minute, "close a joined pair of connections when nothing has moved either way for this long")
 	fs.DurationVar(&cfg.retry, "retry", 2*time.Second, "how often to check again a backend that refused a connection (it is tried last until it accepts)")
-	fs.IntVar(&cfg.maxConns, "max-conns", defaultMaxConns(), "clients served at once; more wait in the kernel's queue (default: half the open-file limit, less some headroom)")
 	port, err := tcpserver.ParseArgs(fs, args, stderr, 44444)
 	if err != nil {
 		return nil, err
 	}
 	cfg.port = port
-	if cfg.maxConns < 1 {
-		return nil, &tcpserver.UsageError{Msg: fmt.Sprintf("-max-conns must be 1 or more, not %d", cfg.maxConns)}
-	}
 	if cfg.backends, err = NewBackendList(cfg.list); err != nil {
 		return nil, &tcpserver.UsageError{Msg: "-backends: " + err.Error()}
 	}

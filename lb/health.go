@@ -2,42 +2,76 @@ package main
 
 // This file adds what lb.py did not have: it connected to the backend whose
 // turn it was, blindly, and when that backend was down the client got
-// nothing. Here a backend that fails a connect is marked down and tried
-// last, and checked every -retry until it accepts connections again.
+// nothing. Here a backend that refuses a connection (or lets three in a
+// row time out) is marked down: the turns go round the others, it is tried
+// last, and it is checked every -retry until it accepts again.
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"progjar/internal/tcpserver"
 )
 
+// timeoutsToMark is how many connects in a row must time out before a
+// backend is marked down. One timeout can be the lb's own doing: under a
+// flood, a connect waits behind the lb's other work and the kernel's full
+// queues, and a backend that is up would be marked down. A refused connect
+// marks it at once.
+const timeoutsToMark = 3
+
 // health is what the lb has seen of a backend.
 type health struct {
-	downUntil atomic.Int64 // Unix nanoseconds: tried last until then, after a failed connect
+	downUntil atomic.Int64 // Unix nanoseconds: tried last until then; 0 when up
+	timeouts  atomic.Int32 // connects timed out in a row
+	mu        sync.Mutex   // guards marking: a mark and the end of a mark
+	since     time.Time    // when it was last seen failing
 }
 
 // isDown reports whether the backend is marked down at now.
 func (h *health) isDown(now time.Time) bool { return h.downUntil.Load() > now.UnixNano() }
 
-// markDown marks b down after a failed connect. It logs once when a
-// backend goes down, not once per client; watch keeps it marked until it
-// accepts connections again.
+// markDown counts a failed connect to b, and marks b down if it refused, or
+// if connects to it have timed out timeoutsToMark times in a row. It logs
+// once when a backend goes down, not once per client; watch keeps it
+// marked until it accepts connections again.
 func (s *server) markDown(b *backend, err error) {
-	if old := b.downUntil.Swap(s.downUntil()); old < time.Now().UnixNano() {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() && b.timeouts.Add(1) < timeoutsToMark {
+		return
+	}
+	now := time.Now()
+	b.mu.Lock()
+	b.since = now
+	was := b.downUntil.Swap(now.Add(2 * s.retry).UnixNano()) // past the next check
+	b.mu.Unlock()
+	if was == 0 {
 		s.log.Printf("backend %s: %v; trying the others first until it accepts again", b.addr, err)
 	}
 }
 
-// downUntil is how long a failed backend stays marked: past the next check.
-func (s *server) downUntil() int64 { return time.Now().Add(2 * s.retry).UnixNano() }
-
-// markUp clears a backend's mark, and says so if it had one.
-func (s *server) markUp(b *backend) {
-	if b.downUntil.Load() != 0 && b.downUntil.Swap(0) != 0 { // the Load spares the shared memory a write per connection
+// markUp ends b's mark after a connect that started at start succeeded,
+// and says so if it had one. A connect that started before b was last seen
+// failing proves nothing: it may have raced with that failure.
+func (s *server) markUp(b *backend, start time.Time) {
+	if b.timeouts.Load() != 0 {
+		b.timeouts.Store(0)
+	}
+	if b.downUntil.Load() == 0 { // up: the common case, without the lock
+		return
+	}
+	b.mu.Lock()
+	ended := b.downUntil.Load() != 0 && start.After(b.since)
+	if ended {
+		b.downUntil.Store(0)
+	}
+	b.mu.Unlock()
+	if ended {
 		s.log.Printf("backend %s: accepting connections again", b.addr)
 	}
 }
@@ -53,8 +87,8 @@ func (s *server) startWatch(ctx context.Context) (wait func()) {
 	return func() { <-done }
 }
 
-// watch connects, every retry interval, to each backend that has failed,
-// and marks it up again once it accepts: a periodic check, so that no
+// watch connects, every retry interval, to each backend that is marked
+// down, and ends its mark once it accepts: a periodic check, so that no
 // client has to be the one to find out. It ends when ctx is done.
 func (s *server) watch(ctx context.Context) {
 	tick := time.NewTicker(s.retry)
@@ -69,13 +103,17 @@ func (s *server) watch(ctx context.Context) {
 			if b.downUntil.Load() == 0 {
 				continue
 			}
+			start := time.Now()
 			c, err := s.dial.DialTCP(ctx, "tcp", netip.AddrPort{}, b.ip)
 			if err != nil {
-				b.downUntil.Store(s.downUntil())
+				if ctx.Err() == nil {
+					b.timeouts.Store(timeoutsToMark) // still down: whatever the error, keep the mark
+					s.markDown(b, err)
+				}
 				continue
 			}
 			c.Close() // NOTE: only the connect mattered.
-			s.markUp(b)
+			s.markUp(b, start)
 		}
 	}
 }
@@ -85,5 +123,5 @@ func (s *server) watch(ctx context.Context) {
 // the end of the connection and not a reset.
 func (s *server) noBackend(client net.Conn) {
 	s.log.Printf("koneksi dari %s: no backend accepted it; closing", client.RemoteAddr())
-	_ = tcpserver.WriteAndClose(client, nil, true, s.dial.Timeout) // NOTE: nothing more to do on failure.
+	_ = tcpserver.Drain(client) // NOTE: nothing more to do on failure; forward closes it.
 }

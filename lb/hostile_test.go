@@ -5,12 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/exec"
-	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -105,18 +100,20 @@ func earlyCloser(hs *httpserver.Server, c net.Conn) {
 	for {
 		n, err := c.Read(buf)
 		done, bad := rcv.Add(buf[:n])
-		var resp net.Buffers
+		var a httpserver.Answer
 		switch {
 		case bad != nil:
-			resp = hs.Reject(bad)
+			a = hs.Reject(bad)
 		case done || rcv.InBody():
-			resp = hs.Process(rcv.Head())
+			a = hs.Process(rcv.Head())
 		case err != nil:
 			return
 		default:
 			continue
 		}
-		resp.WriteTo(c)                 // NOTE: the test checks what arrives.
+		reply := hs.Open(a)
+		defer reply.Close()
+		reply.Bufs.WriteTo(c)           // NOTE: the test checks what arrives.
 		c.(*net.TCPConn).CloseWrite()   // NOTE: likewise.
 		io.CopyN(io.Discard, c, 64<<10) // NOTE: closing with the rest unread is the point.
 		return
@@ -178,96 +175,11 @@ func TestMaxConns(t *testing.T) {
 	}
 }
 
-func TestMaxConnsFor(t *testing.T) {
-	for _, tc := range []struct {
-		nofile uint64
-		want   int
-	}{
-		{20000, 9968},
-		{1024, 480},
-		{256, 96},
-		{10, 1},
-		{1 << 62, 524256}, // unlimited
-	} {
-		if got := maxConnsFor(tc.nofile); got != tc.want {
-			t.Errorf("open-file limit %d: -max-conns %d, want %d", tc.nofile, got, tc.want)
-		}
-	}
-}
-
-// TestFileLimit runs the lb as its own process under an open-file limit of
-// 256 (soft and hard, so Go cannot raise it), with its default -max-conns,
-// and sends it 200 clients that send nothing: it must never run out of
-// file descriptors ("too many open files"), and once the backends have cut
-// those clients, the next request is served.
+// TestFileLimit: the lb under an open-file limit of 256, with its default
+// -max-conns, and 300 clients that send nothing: it never runs out of file
+// descriptors, and once the backends have cut those clients, the next
+// request is served.
 func TestFileLimit(t *testing.T) {
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("needs bash, for ulimit")
-	}
 	addrs, _ := backends(t, 2, cutAfter(300*time.Millisecond))
-	cmd := exec.Command("bash", "-c", `ulimit -n 256 && exec "$0" "$@"`, os.Args[0],
-		"-bind", "127.0.0.1", "-backends", strings.Join(addrs, ","), "0")
-	cmd.Env = append(os.Environ(), "LB_TEST_RUN_MAIN=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var log syncLog
-	started := make(chan string, 1)
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			log.add(sc.Text())
-			if m := regexp.MustCompile(`running on port (\d+), .* -max-conns (\d+),`).FindStringSubmatch(sc.Text()); m != nil {
-				started <- m[1]
-			}
-		}
-	}()
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM) // NOTE: Wait reports how it ended.
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("lb: %v", err)
-		}
-		<-copied
-		if strings.Contains(log.String(), "too many open files") {
-			t.Errorf("the lb ran out of file descriptors:\n%s", log.String())
-		}
-		if !strings.Contains(log.String(), "-max-conns 96,") {
-			t.Errorf("-max-conns is not half of 256 less headroom:\n%s", log.String())
-		}
-	}()
-	var addr string
-	select {
-	case port := <-started:
-		addr = "127.0.0.1:" + port
-	case <-time.After(progtest.Timeout):
-		t.Fatalf("the lb did not start:\n%s", log.String())
-	}
-	stalled(t, addr, 200)
-	if !request(addr) {
-		t.Error("a request after the stalled clients failed")
-	}
-}
-
-// syncLog collects lines from one goroutine for another.
-type syncLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *syncLog) add(line string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.WriteString(line + "\n")
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	progtest.FileLimit(t, "-backends", strings.Join(addrs, ","))
 }

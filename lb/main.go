@@ -3,8 +3,9 @@
 // and copies bytes both ways until both sides are done.
 //
 // This file follows lb.py, class by class. What the Python lacked sits in
-// files named for it: health.go (backends that fail), limits.go
-// (-max-conns), idle.go (-idle) and drain.go (an answer sent early).
+// files named for it: health.go (backends that fail), idle.go (-idle),
+// drain.go (an answer sent early) and flags.go (the command line); the
+// cap on clients served at once, -max-conns, is tcpserver's (limits.go).
 //
 // Usage: lb [-backends host:port,...] [-bind HOST] [-dial-timeout D] [-idle D] [-retry D] [-max-conns N] [-procs N] [-cpuprofile FILE] [port]
 package main
@@ -16,6 +17,7 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,21 +67,26 @@ func NewBackendList(list string) (*BackendList, error) {
 
 // GetServer mirrors BackendList.getserver, which returned the one backend
 // whose turn it was. It takes the next turn of the round robin and returns
-// every backend in the order one client should try them: first the one
-// whose turn it is, then the ones after it, each once; the ones marked
-// down (a connect to them failed) come last.
+// every backend in the order one client should try them: the turns go
+// round the backends that are up, as nginx's do (so a backend that is down
+// gives its share to all the others), and the ones marked down come last.
 func (b *BackendList) GetServer(now time.Time) []*backend {
-	n := uint64(len(b.servers))
 	turn := b.current.Add(1) - 1
-	order := make([]*backend, 0, n)
+	order := make([]*backend, 0, len(b.servers))
 	var down []*backend
-	for i := range n {
-		s := b.servers[(turn+i)%n]
+	for _, s := range b.servers {
 		if s.isDown(now) {
 			down = append(down, s)
 		} else {
 			order = append(order, s)
 		}
+	}
+	if up := uint64(len(order)); up > 1 {
+		// order, rotated to start at this turn's backend
+		k := int(turn % up)
+		slices.Reverse(order[:k])
+		slices.Reverse(order[k:])
+		slices.Reverse(order)
 	}
 	return append(order, down...)
 }
@@ -94,9 +101,10 @@ func (b *BackendList) GetServer(now time.Time) []*backend {
 // once, and a backend that failed is tried last until it accepts again.
 func (s *server) connect(order []*backend) (*net.TCPConn, *backend) {
 	for _, b := range order {
+		start := time.Now()
 		c, err := s.dial.DialTCP(context.Background(), "tcp", netip.AddrPort{}, b.ip)
 		if err == nil {
-			s.markUp(b)
+			s.markUp(b, start)
 			return c, b
 		}
 		s.markDown(b, err)
@@ -174,7 +182,6 @@ type server struct {
 	idle     time.Duration
 	retry    time.Duration
 	clients  tcpserver.Conns // the clients being served, so that a stop can wait for them
-	limits
 }
 
 // handleAccept mirrors Server.handle_accept, which asyncore called for
@@ -185,26 +192,23 @@ type server struct {
 // In lb.py the connect did not wait (asyncore's sockets never block). In Go
 // it does, so it runs in the client's goroutine: a slow backend must not
 // hold up the clients behind it.
-func (s *server) handleAccept(ctx context.Context, ln net.Listener) error {
+func (s *server) handleAccept(ln net.Listener) error {
 	for {
-		if !s.takeSlot(ctx) {
-			return nil
-		}
+		// At most -max-conns clients at once: Accept waits for one to leave.
 		client, err := tcpserver.Accept(ln, s.log) // retries, with a pause, when out of file descriptors
 		if err != nil {
 			return err
 		}
 		order := s.backends.GetServer(time.Now())
 		s.clients.Add(client)
-		go s.forward(client.(*net.TCPConn), order)
+		go s.forward(client.(tcpConn), order)
 	}
 }
 
 // forward is the rest of handle_accept for one client: connect to the
 // backend (Backend(bs)), log the pair as lb.py did, and join the two: each
 // way's copy is a goroutine (Backend and ProcessTheClient).
-func (s *server) forward(client *net.TCPConn, order []*backend) {
-	defer s.releaseSlot()
+func (s *server) forward(client tcpConn, order []*backend) {
 	defer s.clients.Remove(client)
 	defer client.Close() // NOTE: the pair is finished either way.
 	be, b := s.connect(order)
@@ -237,15 +241,15 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		return err
 	}
 	defer done()
-	logger.Printf("load balancer running on port %d, backends %s, -max-conns %d, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, cfg.list, cfg.maxConns, runtime.GOMAXPROCS(0))
+	logger.Printf("load balancer running on port %d, backends %s, -max-conns %d, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, cfg.list, cfg.common.MaxConns(), runtime.GOMAXPROCS(0))
 	s := &server{backends: cfg.backends, log: logger, dial: net.Dialer{Timeout: cfg.dialTimeout, KeepAlive: -1},
-		idle: cfg.idle, retry: cfg.retry, limits: newLimits(cfg.maxConns)}
+		idle: cfg.idle, retry: cfg.retry}
 	stopWatch := s.startWatch(ctx)
 	defer context.AfterFunc(ctx, func() { ln.Close() })() // NOTE: the stop; Accept then returns net.ErrClosed.
 	if ready != nil {
 		ready(ln.Addr())
 	}
-	err = s.handleAccept(ctx, ln) // asyncore.loop()
+	err = s.handleAccept(ln) // asyncore.loop()
 	s.clients.Wait(tcpserver.Grace)
 	stopWatch()
 	if ctx.Err() != nil {

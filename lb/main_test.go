@@ -3,10 +3,10 @@ package main
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -16,15 +16,10 @@ import (
 
 	"progjar/httpserver"
 	"progjar/internal/progtest"
+	"progjar/internal/tcpserver"
 )
 
-func TestMain(m *testing.M) {
-	if os.Getenv("LB_TEST_RUN_MAIN") == "1" { // TestFileLimit runs this binary as the lb
-		main()
-		return
-	}
-	progtest.Main(m)
-}
+func TestMain(m *testing.M) { progtest.Main(m, main) }
 
 // backends starts n in-process backends on 127.0.0.1:0, each running
 // handle(id, conn) for every connection. It returns their addresses and
@@ -137,7 +132,8 @@ func TestGetServer(t *testing.T) {
 	}
 	now := time.Now()
 	b.servers[1].downUntil.Store(now.Add(time.Second).UnixNano())
-	tests := []string{"10.0.0.1:1 10.0.0.3:3 10.0.0.2:2", "10.0.0.3:3 10.0.0.1:1 10.0.0.2:2", "10.0.0.3:3 10.0.0.1:1 10.0.0.2:2", "10.0.0.1:1 10.0.0.3:3 10.0.0.2:2"}
+	// The turns go round the two that are up; the one down comes last.
+	tests := []string{"10.0.0.1:1 10.0.0.3:3 10.0.0.2:2", "10.0.0.3:3 10.0.0.1:1 10.0.0.2:2", "10.0.0.1:1 10.0.0.3:3 10.0.0.2:2", "10.0.0.3:3 10.0.0.1:1 10.0.0.2:2"}
 	for i, want := range tests {
 		var got []string
 		for _, s := range b.GetServer(now) {
@@ -190,13 +186,13 @@ func TestLargeBothWays(t *testing.T) {
 }
 
 // TestBackendDown: Python: lb.py sent the client to a dead backend and the
-// client got nothing. Here every request is answered, by the others, and
-// the failure is logged once.
+// client got nothing. Here every request is answered, by the others in
+// turn, and the failure is logged once.
 func TestBackendDown(t *testing.T) {
 	addrs, lns := backends(t, 4, whoAmI)
 	lns[1].Close()
 	p := startLB(t, addrs)
-	want := []string{"0", "2", "2", "3", "0", "2", "2", "3"}
+	want := []string{"0", "2", "3", "0", "2", "3", "0", "2"}
 	for i, w := range want {
 		raw := progtest.Exchange(t, p.Addr, "GET / HTTP/1.0\r\n\r\n")
 		if resp, body := progtest.Parse(t, raw, false); resp.StatusCode != 200 || string(body) != w {
@@ -209,6 +205,96 @@ func TestBackendDown(t *testing.T) {
 	if n := strings.Count(p.Log(), "backend "+addrs[1]+":"); n != 1 {
 		t.Errorf("the dead backend was logged %d times, want once:\n%s", n, p.Log())
 	}
+	// lb.py logged "diteruskan ke" the backend whose turn it was, before
+	// it connected: the dead one too.
+	if strings.Contains(p.Log(), "diteruskan ke "+addrs[1]) {
+		t.Errorf("Python: the log says a client was forwarded to the dead backend:\n%s", p.Log())
+	}
+}
+
+// TestDownShareSpread: the share of a backend that is down goes to all the
+// others, as nginx and HAProxy spread it, not to the next in the list
+// (which got twice the others' share).
+func TestDownShareSpread(t *testing.T) {
+	addrs, lns := backends(t, 4, whoAmI)
+	lns[1].Close()
+	p := startLB(t, addrs)
+	got := map[string]int{}
+	for range 300 {
+		_, body := progtest.Parse(t, progtest.Exchange(t, p.Addr, "GET / HTTP/1.0\r\n\r\n"), false)
+		got[string(body)]++
+	}
+	for _, id := range []string{"0", "2", "3"} {
+		if n := got[id]; n < 95 || n > 105 {
+			t.Errorf("backend %s served %d of 300 requests, want about 100 (all: %v)", id, n, got)
+		}
+	}
+}
+
+// TestMarkDown: a refused connect marks a backend down at once; connects
+// that time out mark it only when timeoutsToMark of them come in a row (one
+// can be the lb's own doing, under a flood), and a success in between
+// starts the count again.
+func TestMarkDown(t *testing.T) {
+	s := testServer(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, refused := net.Dial("tcp", addr)
+	_, timeout := (&net.Dialer{Timeout: time.Nanosecond}).Dial("tcp", "127.0.0.1:9")
+	if refused == nil || timeout == nil {
+		t.Fatalf("want two failed dials, got %v and %v", refused, timeout)
+	}
+	now := time.Now()
+	a, b := &backend{addr: "a"}, &backend{addr: "b"}
+	s.markDown(a, refused)
+	if !a.isDown(now) {
+		t.Errorf("a refused connect did not mark the backend down (%v)", refused)
+	}
+	for i := 1; i <= timeoutsToMark; i++ {
+		if i == 2 {
+			s.markUp(b, time.Now()) // a success: the count starts again
+		}
+		s.markDown(b, timeout)
+		if b.isDown(now) {
+			t.Errorf("marked down after %d timeouts (%v)", i, timeout)
+		}
+	}
+	s.markDown(b, timeout)
+	if !b.isDown(now) {
+		t.Errorf("%d timeouts in a row did not mark the backend down", timeoutsToMark)
+	}
+}
+
+// TestMarkUpRace: a connect that had already succeeded when the backend
+// was seen failing (it started before) does not end the mark; one that
+// started after does. (The log showed a backend marked down and "accepting
+// again" in the same second.)
+func TestMarkUpRace(t *testing.T) {
+	s := testServer(t)
+	b := &backend{addr: "b"}
+	before := time.Now()
+	time.Sleep(time.Millisecond)
+	s.markDown(b, errors.New("refused"))
+	s.markUp(b, before)
+	if !b.isDown(time.Now()) {
+		t.Error("a connect that started before the failure ended the mark")
+	}
+	time.Sleep(time.Millisecond)
+	s.markUp(b, time.Now())
+	if b.isDown(time.Now()) {
+		t.Error("a connect that started after the failure did not end the mark")
+	}
+}
+
+// testServer is an lb's server, not listening: for the tests of its parts.
+func testServer(t *testing.T) *server {
+	log := tcpserver.NewLog(io.Discard)
+	t.Cleanup(log.Close)
+	return &server{log: log, retry: time.Second}
 }
 
 // TestBackendBack: a backend that was down is checked again and, once it

@@ -9,13 +9,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"io"
 	"net"
 	"runtime"
-	"time"
 
 	"progjar/httpserver"
 	"progjar/internal/tcpserver"
@@ -28,17 +26,15 @@ func (s *server) handle(conn net.Conn) {
 	defer s.clients.Remove(conn)
 	// Fix: the Python never timed a client out, so one that sent nothing,
 	// or a byte now and then, kept its thread forever. Here the head must
-	// be in within timeout of the connection's start: the deadline is set
-	// once, not moved by each byte. Then a body must keep arriving.
-	// NOTE: setting a deadline fails only on a closed connection, and the
-	// Read after it says so.
-	_ = conn.SetReadDeadline(time.Now().Add(s.timeout))
+	// be in within -timeout of the connect, however it trickles; then a
+	// body, and the answer, must keep the pace (tcpserver.Pace).
+	rd := s.pace.NewReader(conn)
 	var rcv httpserver.Request
 	buf := make([]byte, 1024) // the Python read 32 bytes at a time
 	for {
-		n, err := conn.Read(buf)
+		n, err := rd.Read(buf)
 		done, bad := rcv.Add(buf[:n])
-		var hasil net.Buffers
+		var hasil httpserver.Answer
 		switch {
 		case bad != nil:
 			hasil = s.http.Reject(bad)
@@ -56,16 +52,18 @@ func (s *server) handle(conn net.Conn) {
 			conn.Close() // NOTE: nothing to do with a close error.
 			return
 		default:
-			if n > 0 && rcv.InBody() {
-				_ = conn.SetReadDeadline(time.Now().Add(s.timeout)) // NOTE: as above.
+			if rcv.InBody() {
+				rd.Body()
 			}
 			continue
 		}
+		reply := s.http.Open(hasil) // the file is looked at here, not in Process
 		if s.verbose {
-			s.log.Printf("balas ke  client: %q", bytes.Join(hasil, nil))
+			s.log.Printf("balas ke  client: %s", reply)
 		}
 		// NOTE: a failed write means the client left; nobody is left to tell.
-		_ = tcpserver.WriteAndClose(conn, hasil, rcv.Unread(), s.timeout)
+		_ = tcpserver.WriteAndClose(conn, reply.Bufs, reply.Rest, rcv.Unread(), s.pace)
+		reply.Close()
 		// Fix: the Python kept looping on the closed socket, catching the
 		// OSError forever: every finished connection left a thread
 		// spinning at full CPU. Returning ends this goroutine.
@@ -78,7 +76,7 @@ func (s *server) handle(conn net.Conn) {
 type server struct {
 	http    *httpserver.Server
 	log     *tcpserver.Log
-	timeout time.Duration
+	pace    tcpserver.Pace // -timeout, -min-rate: see handle
 	verbose bool
 	// Fix: the Python appended every client's thread to the_clients and
 	// never took it out. Here a connection leaves the set when it ends;
@@ -107,7 +105,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	fs := flag.NewFlagSet("server_thread_http", flag.ContinueOnError)
 	common := tcpserver.AddFlags(fs, 1) // one thread: Python's threads took turns (the GIL)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
-	timeout := fs.Duration("timeout", 10*time.Second, "time a client has to send its request's head, counted from its connect; then the longest a body or the answer may stand still")
+	pace := tcpserver.AddPaceFlags(fs)
 	verbose := fs.Bool("v", false, "log every request and answer whole, as the Python's \"data dari client\" and \"balas ke  client\" lines")
 	port, err := tcpserver.ParseArgs(fs, args, stderr, 46000)
 	if err != nil {
@@ -117,13 +115,14 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	if err != nil {
 		return err
 	}
+	defer hs.Close()
 	ln, logger, done, err := common.Start(port, stderr) // bind and listen
 	if err != nil {
 		return err
 	}
 	defer done()
-	logger.Printf("running on port %d, serving %s, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, hs.Root(), runtime.GOMAXPROCS(0))
-	s := &server{http: hs, log: logger, timeout: *timeout, verbose: *verbose}
+	logger.Printf("running on port %d, serving %s, -max-conns %d, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, hs.Root(), common.MaxConns(), runtime.GOMAXPROCS(0))
+	s := &server{http: hs, log: logger, pace: *pace, verbose: *verbose}
 	defer context.AfterFunc(ctx, func() { ln.Close() })() // NOTE: the stop; Accept then returns net.ErrClosed.
 	if ready != nil {
 		ready(ln.Addr())

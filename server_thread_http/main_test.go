@@ -8,7 +8,7 @@ import (
 	"progjar/internal/progtest"
 )
 
-func TestMain(m *testing.M) { progtest.Main(m) }
+func TestMain(m *testing.M) { progtest.Main(m, main) }
 
 // TestHTTP runs the shared table of raw requests over real sockets, and
 // checks that every connection was logged as Server.run logged it.
@@ -79,3 +79,9 @@ func TestArgs(t *testing.T) {
 }
 
 func TestRobustness(t *testing.T) { progtest.Robustness(t, run) }
+
+// TestFileLimit: under an open-file limit of 256, 300 clients that send
+// nothing never make the server run out of file descriptors.
+func TestFileLimit(t *testing.T) {
+	progtest.FileLimit(t, "-root", progtest.DocRoot(t), "-timeout", "300ms")
+}

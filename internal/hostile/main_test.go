@@ -10,7 +10,7 @@ import (
 	"progjar/internal/tcpserver"
 )
 
-func TestMain(m *testing.M) { progtest.Main(m) }
+func TestMain(m *testing.M) { progtest.Main(m, nil) }
 
 // server answers every connection as the programs do, with root's files.
 func server(t *testing.T, root string) string {

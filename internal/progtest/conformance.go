@@ -20,11 +20,26 @@ var Files = map[string]string{
 	"page.html":    "<html><body><img src=\"pic.png\"></body></html>\n",
 	"notes.txt":    "plain text\n",
 	"pic.png":      "\x89PNG\r\n\x1a\nnot really a picture",
+	"PHOTO.JPG":    "\xff\xd8\xffnot really a photograph",
 	"secret.go":    "package secret\n",
 	"go.mod":       "module secret\n",
 	".hidden.html": "<p>hidden</p>",
 	"weird.xyz":    "unknown type",
 	"sub/in.html":  "<p>in a subfolder</p>",
+}
+
+// Outside is the content of a file beside the document root that DocRoot
+// makes, which no request may reach.
+const Outside = "outside the root\n"
+
+// Links are the symbolic links that DocRoot makes in the root: name → what
+// it points to (ROOT: the root's own path). On a system where a test may
+// not make links (Windows, without the right to), inside.txt is a copy of
+// notes.txt and the others are not there.
+var Links = map[string]string{
+	"inside.txt":   "notes.txt",
+	"outside.txt":  "../outside.txt",
+	"absolute.txt": "ROOT/../outside.txt",
 }
 
 // bigFile returns n bytes that no two offsets of the file share by chance,
@@ -41,10 +56,27 @@ func bigFile(n int) string {
 	return string(b)
 }
 
-// DocRoot writes Files into a new directory and returns its path.
+// DocRoot writes Files and Links into a new directory and returns its
+// path; Outside is written beside it.
 func DocRoot(t testing.TB) string {
 	t.Helper()
-	dir := t.TempDir()
+	base := t.TempDir()
+	if err := os.WriteFile(filepath.Join(base, "outside.txt"), []byte(Outside), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(base, "root")
+	for name, target := range Links {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		target = filepath.FromSlash(strings.Replace(target, "ROOT", filepath.ToSlash(dir), 1))
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil && name == "inside.txt" {
+			// A copy, so that its row holds.
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(Files[target]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	for name, content := range Files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -83,7 +115,8 @@ var Cases = []Case{
 	// (64 KiB) for later, and its close() right after dropped it.
 	{Name: "Python: a file over 64 KiB arrives whole", Pieces: []string{"GET /big.jpg HTTP/1.0\r\n\r\n"}, Code: 200, Body: file("big.jpg"), Type: "image/jpeg"},
 	{Name: "query string is ignored", Pieces: []string{"GET /page.html?x=1 HTTP/1.0\r\n\r\n"}, Code: 200, Body: file("page.html")},
-	{Name: "bare LF line ends", Pieces: []string{"GET /notes.txt HTTP/1.0\n\n"}, Code: 200, Body: file("notes.txt")},
+	// Both servers waited for a buffer ending in CRLF: never.
+	{Name: "Python: bare LF line ends", Pieces: []string{"GET /notes.txt HTTP/1.0\n\n"}, Code: 200, Body: file("notes.txt")},
 	// Both servers answered as soon as their buffer ended in CRLF: here
 	// after the request line, before the headers.
 	{Name: "Python: split at CRLF", Pieces: []string{"GET /notes.txt HTTP/1.0\r\n", "Host: x\r\n", "Accept: */*\r\n", "\r\n"}, Code: 200, Body: file("notes.txt")},
@@ -99,11 +132,22 @@ var Cases = []Case{
 	{Name: "Python: unknown extension", Pieces: []string{"GET /weird.xyz HTTP/1.0\r\n\r\n"}, Code: 404},
 	// data.decode() raised UnicodeDecodeError: the client got no answer.
 	{Name: "Python: bytes that are not UTF-8", Pieces: []string{"GET /caf\xe9.html HTTP/1.0\r\n\r\n"}, Code: 404},
+	// Each read was decoded alone: a character split between two reads
+	// raised UnicodeDecodeError too.
+	{Name: "Python: UTF-8 split between two reads", Pieces: []string{"GET /caf\xc3", "\xa9.html HTTP/1.0\r\n\r\n"}, Code: 404},
+	// The type table knew ".jpg" only: KeyError, no answer.
+	{Name: "Python: upper-case extension", Pieces: []string{"GET /PHOTO.JPG HTTP/1.0\r\n\r\n"}, Code: 200, Body: file("PHOTO.JPG"), Type: "image/jpeg"},
 	{Name: "source file", Pieces: []string{"GET /secret.go HTTP/1.0\r\n\r\n"}, Code: 404},
 	{Name: "go.mod", Pieces: []string{"GET /go.mod HTTP/1.0\r\n\r\n"}, Code: 404},
 	{Name: "hidden file", Pieces: []string{"GET /.hidden.html HTTP/1.0\r\n\r\n"}, Code: 404},
 	{Name: "subfolder", Pieces: []string{"GET /sub/in.html HTTP/1.0\r\n\r\n"}, Code: 404},
-	{Name: "folder", Pieces: []string{"GET /sub HTTP/1.0\r\n\r\n"}, Code: 404},
+	// glob listed it, open raised IsADirectoryError, and the thread server
+	// swallowed it: no answer.
+	{Name: "Python: folder", Pieces: []string{"GET /sub HTTP/1.0\r\n\r\n"}, Code: 404},
+	{Name: "a link within the root is followed", Pieces: []string{"GET /inside.txt HTTP/1.0\r\n\r\n"}, Code: 200, Body: file("notes.txt")},
+	// open() followed a link wherever it pointed.
+	{Name: "Python: a link out of the root is not followed", Pieces: []string{"GET /outside.txt HTTP/1.0\r\n\r\n"}, Code: 404},
+	{Name: "an absolute link out of the root is not followed", Pieces: []string{"GET /absolute.txt HTTP/1.0\r\n\r\n"}, Code: 404},
 	{Name: "traversal", Pieces: []string{"GET /../../etc/passwd HTTP/1.0\r\n\r\n"}, Code: 403},
 	{Name: "encoded traversal", Pieces: []string{"GET /%2e%2e/%2E%2E/etc/passwd HTTP/1.0\r\n\r\n"}, Code: 403},
 	{Name: "encoded slash traversal", Pieces: []string{"GET /..%2fgo.mod HTTP/1.0\r\n\r\n"}, Code: 403},
@@ -125,6 +169,15 @@ var Cases = []Case{
 	{Name: "body too large", Pieces: []string{"POST / HTTP/1.0\r\nContent-Length: 99999999\r\n\r\n"}, Code: 413},
 	{Name: "bad Content-Length", Pieces: []string{"POST / HTTP/1.0\r\nContent-Length: x\r\n\r\n"}, Code: 400},
 	{Name: "chunked body", Pieces: []string{"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"}, Code: 501},
+	// What RFC 9112 says a server must refuse.
+	{Name: "whitespace before a colon", Pieces: []string{"POST / HTTP/1.0\r\nContent-Length : 5\r\n\r\nhello"}, Code: 400},
+	{Name: "HTTP/1.1 without Host", Pieces: []string{"GET /notes.txt HTTP/1.1\r\n\r\n"}, Code: 400},
+	{Name: "two Host lines", Pieces: []string{"GET /notes.txt HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"}, Code: 400},
+	{Name: "a folded header line (obs-fold)", Pieces: []string{"GET /notes.txt HTTP/1.0\r\nX-A: a\r\n b\r\n\r\n"}, Code: 400},
+	{Name: "NUL in a field value", Pieces: []string{"GET /notes.txt HTTP/1.0\r\nX-A: a\x00b\r\n\r\n"}, Code: 400},
+	{Name: "control character in a field value", Pieces: []string{"GET /notes.txt HTTP/1.0\r\nX-A: a\x1bb\r\n\r\n"}, Code: 400},
+	{Name: "a header line without a colon", Pieces: []string{"GET /notes.txt HTTP/1.0\r\nnocolon\r\n\r\n"}, Code: 400},
+	{Name: "empty lines before the request line count towards the limit", Pieces: []string{strings.Repeat("\r\n", 8200) + "GET /notes.txt HTTP/1.0\r\n\r\n"}, Code: 431},
 }
 
 // Conformance runs every Case against the server at addr, plus the check

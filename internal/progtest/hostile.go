@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"progjar/httpserver"
+	"progjar/internal/rcvbuf"
 	"progjar/internal/tcpserver"
 )
 
@@ -28,22 +29,37 @@ import (
 // server of tests that need one but not a whole program (backends of the
 // lb, targets of the hostile clients).
 func Answer(hs *httpserver.Server, c net.Conn) {
+	AnswerAt(hs, c, tcpserver.Pace{Timeout: time.Second})
+}
+
+// AnswerAt is Answer with the servers' pace: the body and the answer are
+// held to it (the head's deadline is the caller's).
+func AnswerAt(hs *httpserver.Server, c net.Conn, pace tcpserver.Pace) {
+	rd := pace.NewReader(c)
 	var rcv httpserver.Request
 	buf := make([]byte, 4096)
 	for {
-		n, err := c.Read(buf)
+		n, err := rd.Read(buf)
 		done, bad := rcv.Add(buf[:n])
+		var a httpserver.Answer
 		switch {
 		case bad != nil:
-			tcpserver.WriteAndClose(c, hs.Reject(bad), true, time.Second) // NOTE: the test reads it.
-			return
+			a = hs.Reject(bad)
 		case done:
-			tcpserver.WriteAndClose(c, hs.Process(rcv.Head()), rcv.Unread(), time.Second) // NOTE: likewise.
-			return
+			a = hs.Process(rcv.Head())
 		case err != nil:
 			c.Close()
 			return
+		default:
+			if rcv.InBody() {
+				rd.Body()
+			}
+			continue
 		}
+		reply := hs.Open(a)
+		tcpserver.WriteAndClose(c, reply.Bufs, reply.Rest, bad != nil || rcv.Unread(), pace) // NOTE: the test reads it.
+		reply.Close()
+		return
 	}
 }
 
@@ -58,21 +74,10 @@ func BigFile(t testing.TB, root, name string, size int) []byte {
 	return b
 }
 
-// dialSmallWindow connects with a receive buffer of 64 KiB, fixed before
-// the connection opens, so that the kernel cannot take in a whole big
-// answer for a client that does not read it.
+// dialSmallWindow connects with a receive buffer of 64 KiB (see rcvbuf).
 func dialSmallWindow(t testing.TB, addr string) *net.TCPConn {
 	t.Helper()
-	d := net.Dialer{Timeout: Timeout, Control: func(_, _ string, rc syscall.RawConn) error {
-		var err error
-		if cerr := rc.Control(func(fd uintptr) {
-			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 64<<10)
-		}); cerr != nil {
-			return cerr
-		}
-		return err
-	}}
-	c, err := d.Dial("tcp", addr)
+	c, err := rcvbuf.Dialer(64<<10, Timeout).Dial("tcp", addr)
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
 	}
@@ -115,30 +120,46 @@ func SlowReader(t *testing.T, addr, path string, want []byte) {
 // the answer, stops reading for pause, and then reads the rest: the server
 // must have given up on it, so less than the whole file arrives.
 func StoppedReader(t *testing.T, addr, path string, size int, pause time.Duration) {
+	CutReader(t, addr, path, size, 0, pause, pause)
+}
+
+// CutReader asks for path (a file of size bytes), reads 256 KiB of the
+// answer, then chunk bytes every step for dur (nothing, when chunk is 0),
+// and then the rest as fast as it can: the server must have given up on it
+// meanwhile, so less than the whole file arrives.
+func CutReader(t *testing.T, addr, path string, size, chunk int, step, dur time.Duration) {
 	c := dialSmallWindow(t, addr)
 	if _, err := io.WriteString(c, "GET "+path+" HTTP/1.0\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := io.CopyN(io.Discard, c, 256<<10); err != nil {
+	got, err := io.CopyN(io.Discard, c, 256<<10)
+	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(pause)
+	for end := time.Now().Add(dur); time.Now().Before(end); {
+		time.Sleep(step)
+		n, err := io.CopyN(io.Discard, c, int64(chunk))
+		got += n
+		if err != nil {
+			break // cut off
+		}
+	}
 	n, err := io.Copy(io.Discard, c)
-	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
+	if err != nil && !isReset(err) {
 		t.Fatal(err)
 	}
-	if got := 256<<10 + n; got >= int64(size) {
-		t.Errorf("a client that stopped reading for %v got all %d bytes; want it cut", pause, got)
+	if got += n; got >= int64(size) {
+		t.Errorf("a client that read %d bytes every %v for %v got all %d bytes; want it cut off", chunk, step, dur, got)
 	}
 }
 
-// SlowSender sends a request head one line every step, never ending it, and
-// returns once the server has closed the connection. A server that moves its
-// deadline with every byte never does (slowloris); the test fails if the
-// server is still reading after limit.
-func SlowSender(t *testing.T, addr string, step, limit time.Duration) {
+// Trickle sends head, then a piece every step (piece(i) for the i-th),
+// never ending the request, and returns once the server has closed the
+// connection. A server that waits for as long as bytes keep coming never
+// does; the test fails if the server is still reading after limit.
+func Trickle(t *testing.T, addr, head string, piece func(i int) string, step, limit time.Duration) {
 	c := Dial(t, addr)
-	if _, err := io.WriteString(c, "GET /notes.txt HTTP/1.0\r\n"); err != nil {
+	if _, err := io.WriteString(c, head); err != nil {
 		t.Fatal(err)
 	}
 	closed := make(chan struct{})
@@ -152,13 +173,19 @@ func SlowSender(t *testing.T, addr string, step, limit time.Duration) {
 		case <-closed:
 			return
 		case <-deadline:
-			t.Fatalf("the server still reads a client that has sent a header line every %v for %v", step, limit)
+			t.Fatalf("the server still reads a client that has sent %q and then a piece every %v for %v", head, step, limit)
 		case <-time.After(step):
 		}
 		// NOTE: once the server has closed, this write may fail; the
 		// select above then ends the test.
-		fmt.Fprintf(c, "X-Line-%d: a\r\n", i)
+		io.WriteString(c, piece(i))
 	}
+}
+
+// SlowSender sends a request head one line every step, never ending it
+// (slowloris): see Trickle.
+func SlowSender(t *testing.T, addr string, step, limit time.Duration) {
+	Trickle(t, addr, "GET /notes.txt HTTP/1.0\r\n", func(i int) string { return fmt.Sprintf("X-Line-%d: a\r\n", i) }, step, limit)
 }
 
 // SlowBody sends a POST head, then its body a byte every step: longer in
@@ -284,3 +311,10 @@ func (w *BlockedWriter) Release() { w.once.Do(func() { close(w.release) }) }
 func (w *BlockedWriter) String() string { return w.Log.String() }
 
 func bufioReader(b []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(b)) }
+
+// isReset reports whether err is the connection reset by the server: a
+// server cuts a client off with a reset.
+func isReset(err error) bool {
+	var se syscall.Errno
+	return errors.As(err, &se) && (se == syscall.ECONNRESET || se == 10054) // 10054: Windows' WSAECONNRESET
+}

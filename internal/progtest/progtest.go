@@ -226,8 +226,14 @@ func interesting() []string {
 }
 
 // Main runs a package's tests, then fails the run if any goroutine was
-// left behind. Use it as TestMain.
-func Main(m *testing.M) {
+// left behind. Use it as TestMain. For a program's package, main is the
+// program's main: when FileLimit runs the test binary as the program, Main
+// runs main instead of the tests.
+func Main(m *testing.M, main func()) {
+	if main != nil && os.Getenv(runMain) == "1" {
+		main()
+		return
+	}
 	code := m.Run()
 	if code == 0 {
 		if gs := Leaked(5 * time.Second); len(gs) > 0 {
@@ -250,3 +256,6 @@ func Settle(t testing.TB, n int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// runMain is the environment variable that makes Main run the program.
+const runMain = "PROGTEST_RUN_MAIN"

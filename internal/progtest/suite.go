@@ -81,6 +81,10 @@ func Robustness(t *testing.T, run tcpserver.RunFunc) {
 		p := Start(t, run, "-root", DocRoot(t), "-timeout", "300ms")
 		StalledBody(t, p.Addr)
 	})
+	t.Run("a body slower than -min-rate is cut", func(t *testing.T) {
+		p := Start(t, run, "-root", DocRoot(t), "-timeout", "5s", "-min-rate", "1000", "-rate-grace", "300ms")
+		Trickle(t, p.Addr, "POST / HTTP/1.0\r\nContent-Length: 100000\r\n\r\n", func(int) string { return "x" }, 50*time.Millisecond, 5*time.Second)
+	})
 	t.Run("a slow reader gets the whole file", func(t *testing.T) {
 		root := DocRoot(t)
 		want := BigFile(t, root, "huge.jpg", 8<<20)
@@ -92,6 +96,28 @@ func Robustness(t *testing.T, run tcpserver.RunFunc) {
 		BigFile(t, root, "huge.jpg", 8<<20)
 		p := Start(t, run, "-root", root, "-timeout", "500ms")
 		StoppedReader(t, p.Addr, "/huge.jpg", 8<<20, 2*time.Second)
+	})
+	t.Run("a reader slower than -min-rate is cut", func(t *testing.T) {
+		root := DocRoot(t)
+		BigFile(t, root, "huge.jpg", 8<<20)
+		p := Start(t, run, "-root", root, "-timeout", "5s", "-min-rate", "1000000", "-rate-grace", "300ms")
+		CutReader(t, p.Addr, "/huge.jpg", 8<<20, 1<<10, 50*time.Millisecond, 2*time.Second) // 20 KB/s
+	})
+	t.Run("-max-conns: the next client waits until one leaves", func(t *testing.T) {
+		p := Start(t, run, "-root", DocRoot(t), "-timeout", "300ms", "-max-conns", "4")
+		for range 12 {
+			Dial(t, p.Addr) // sends nothing: cut after -timeout
+		}
+		raw := Exchange(t, p.Addr, "GET /notes.txt HTTP/1.0\r\n\r\n")
+		if resp, _ := Parse(t, raw, false); resp.StatusCode != 200 {
+			t.Errorf("a request after the stalled clients: %d", resp.StatusCode)
+		}
+		if err := p.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(p.Log(), "(-max-conns)"); n != 1 {
+			t.Errorf("the full server said so %d times, want once:\n%s", n, p.Log())
+		}
 	})
 	t.Run("an answer sent before the request ends is never lost", func(t *testing.T) {
 		p := Start(t, run, "-root", DocRoot(t))

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"progjar/internal/progtest"
 )
 
 // TestParseAB reads ab outputs captured from real runs (ab 2.3), and one in
@@ -243,3 +245,5 @@ func TestParseStat(t *testing.T) {
 		t.Errorf("this process: %v", err)
 	}
 }
+
+func TestMain(m *testing.M) { progtest.Main(m, nil) }

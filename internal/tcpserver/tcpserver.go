@@ -1,8 +1,9 @@
 // Package tcpserver holds what the three programs share around their
 // sockets and is not in the course's files: the command line, the
-// listening socket, accepting with backoff, a graceful stop (Conns),
-// writing and closing a connection without losing the answer, and a log
-// that never blocks (Log).
+// listening socket, accepting with backoff, a cap on the clients served at
+// once (limits.go), a graceful stop (Conns), the pace a client must keep
+// and writing an answer without losing it (pace.go), and a log that never
+// blocks (log.go).
 package tcpserver
 
 import (
@@ -52,26 +53,30 @@ func Main(name string, run RunFunc) {
 // Flags are the command-line flags that all three programs have.
 type Flags struct {
 	bind, cpuprofile *string
-	procs            *int
+	procs, maxConns  *int
 }
 
-// AddFlags adds -bind, -procs and -cpuprofile to fs. procs is the
-// program's default for -procs.
+// AddFlags adds -bind, -max-conns, -procs and -cpuprofile to fs. procs is
+// the program's default for -procs.
 func AddFlags(fs *flag.FlagSet, procs int) *Flags {
 	return &Flags{
 		bind:       fs.String("bind", "", "address to listen on (empty: every address, IPv4 and IPv6; the Python took every IPv4 one)"),
+		maxConns:   fs.Int("max-conns", DefaultMaxConns(), "clients served at once; more wait in the kernel's queue (default: half the open-file limit, less some headroom)"),
 		procs:      fs.Int("procs", procs, "threads that run Go code at once (GOMAXPROCS); 0: one per core"),
 		cpuprofile: fs.String("cpuprofile", "", "write a CPU profile to this file, for go tool pprof"),
 	}
 }
 
-// Start does what the flags ask: it listens on port, sets GOMAXPROCS and
-// starts the CPU profile. It returns the listener, a log writing to
-// stderr, and a function to call at the end (it completes the profile and
-// writes what is left of the log).
+// MaxConns returns -max-conns.
+func (f *Flags) MaxConns() int { return *f.maxConns }
+
+// Start does what the flags ask: it listens on port (and accepts at most
+// -max-conns clients at once), sets GOMAXPROCS and starts the CPU profile.
+// It returns the listener, a log writing to stderr, and a function to call
+// at the end (it completes the profile and writes what is left of the log).
 func (f *Flags) Start(port int, stderr io.Writer) (net.Listener, *Log, func(), error) {
-	if *f.procs < 0 {
-		return nil, nil, nil, &UsageError{Msg: fmt.Sprintf("-procs must be 0 or more, not %d", *f.procs)}
+	if *f.maxConns < 1 {
+		return nil, nil, nil, &UsageError{Msg: fmt.Sprintf("-max-conns must be 1 or more, not %d", *f.maxConns)}
 	}
 	ln, err := Listen(*f.bind, port)
 	if err != nil {
@@ -88,7 +93,7 @@ func (f *Flags) Start(port int, stderr io.Writer) (net.Listener, *Log, func(), e
 		return nil, nil, nil, err
 	}
 	l := NewLog(stderr)
-	return ln, l, func() { stop(); l.Close() }, nil
+	return Limit(ln, *f.maxConns, l), l, func() { stop(); l.Close() }, nil
 }
 
 // StartCPUProfile writes a CPU profile to path (for go tool pprof) until
@@ -133,12 +138,20 @@ func ParseArgs(fs *flag.FlagSet, args []string, stderr io.Writer, defaultPort in
 		return 0, &UsageError{Msg: err.Error()}
 	}
 	// Every duration is a timeout or an interval: zero or less would
-	// time out at once, or (for a ticker) panic.
+	// time out at once, or (for a ticker) panic. No number of things is
+	// below zero.
 	var bad error
 	fs.VisitAll(func(f *flag.Flag) {
 		if g, ok := f.Value.(flag.Getter); ok && bad == nil {
-			if d, ok := g.Get().(time.Duration); ok && d <= 0 {
-				bad = &UsageError{Msg: fmt.Sprintf("-%s must be longer than 0, not %v", f.Name, d)}
+			switch v := g.Get().(type) {
+			case time.Duration:
+				if v <= 0 {
+					bad = &UsageError{Msg: fmt.Sprintf("-%s must be longer than 0, not %v", f.Name, v)}
+				}
+			case int:
+				if v < 0 {
+					bad = &UsageError{Msg: fmt.Sprintf("-%s must be 0 or more, not %d", f.Name, v)}
+				}
 			}
 		}
 	})
@@ -168,12 +181,10 @@ func Listen(host string, port int) (net.Listener, error) {
 	lc := net.ListenConfig{KeepAlive: -1}
 	ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	switch {
-	case errors.Is(err, syscall.EADDRINUSE):
-		return nil, fmt.Errorf("port %d is already in use: another program listens on it, or an outgoing "+
-			"connection holds it for a moment (ports from 32768 up are also handed out to outgoing "+
-			"connections); see: ss -tanp 'sport = :%d'", port, port)
-	case errors.Is(err, syscall.EACCES):
-		return nil, fmt.Errorf("not allowed to listen on port %d (ports below 1024 need root)", port)
+	case isAny(err, errAddrInUse):
+		return nil, fmt.Errorf("port %d is already in use: %s", port, inUseHint(port))
+	case isAny(err, errAccess):
+		return nil, fmt.Errorf("not allowed to listen on port %d: %s", port, accessHint(port))
 	case err != nil:
 		return nil, err
 	}
@@ -211,14 +222,18 @@ func Accept(ln net.Listener, logger Logger) (net.Conn, error) {
 
 // retryable reports whether an accept error may pass by itself.
 func retryable(err error) bool {
-	for _, e := range []error{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM,
-		syscall.ECONNABORTED, syscall.EINTR, syscall.EAGAIN, syscall.EPROTO, syscall.EPERM} {
+	var ne interface{ Timeout() bool }
+	return isAny(err, errTemporary) || errors.As(err, &ne) && ne.Timeout()
+}
+
+// isAny reports whether err is one of errs (see errno_*.go).
+func isAny(err error, errs []error) bool {
+	for _, e := range errs {
 		if errors.Is(err, e) {
 			return true
 		}
 	}
-	var ne interface{ Timeout() bool }
-	return errors.As(err, &ne) && ne.Timeout()
+	return false
 }
 
 // Conns is the set of connections a program is serving, so that a stop
@@ -268,75 +283,9 @@ func (cs *Conns) Wait(grace time.Duration) {
 	<-done
 }
 
-// After an answer, what a client still sends is read and dropped (see
-// Drain) for at most LingerTime, and at most LingerBytes.
-const (
-	LingerTime  = time.Second
-	LingerBytes = 4 << 20
-)
-
-// WriteAndClose sends a whole response and closes the connection. With
-// linger, for an answer sent while the client may still be sending, it
-// drains the connection first (see Drain).
-func WriteAndClose(c net.Conn, resp net.Buffers, linger bool, timeout time.Duration) error {
-	defer c.Close() // NOTE: nothing is left to do with a close error.
-	if err := Write(c, resp, timeout); err != nil {
-		return err
-	}
-	if linger {
-		return Drain(c)
-	}
-	return nil
-}
-
-// Write sends bufs (writev: a head and a body in one system call). It may
-// take as long as the client needs to read them, as long as it keeps
-// reading: it fails only when nothing at all could be sent for timeout.
-// Each time the deadline passes with some bytes sent, the client gets
-// another timeout. So a slow reader gets a big file whole; one that stops
-// reading is cut within two timeouts.
-func Write(c net.Conn, bufs net.Buffers, timeout time.Duration) error {
-	for {
-		if err := c.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
-			return err
-		}
-		n, err := bufs.WriteTo(c) // moves bufs past what was sent
-		if n == 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
-			return err
-		}
-	}
-}
-
-// Drain ends the sending half of c (the client reads an end of file after
-// the answer), then discards what the client still sends (see Discard).
-func Drain(c net.Conn) error {
-	if tc, ok := c.(*net.TCPConn); ok {
-		if err := tc.CloseWrite(); err != nil {
-			return err
-		}
-	}
-	return Discard(c)
-}
-
-// Discard reads and drops what the client still sends, until it closes,
-// for at most LingerTime and LingerBytes. Closing a socket with bytes
-// unread makes the kernel send a reset instead of an end of file, and a
-// reset can destroy the answer before the client has read it (RFC 9112
-// 9.6).
-func Discard(c net.Conn) error {
-	if err := c.SetReadDeadline(time.Now().Add(LingerTime)); err != nil {
-		return err
-	}
-	_, err := io.CopyN(io.Discard, c, LingerBytes)
-	if errors.Is(err, io.EOF) || errors.Is(err, os.ErrDeadlineExceeded) {
-		err = nil
-	}
-	return err
-}
-
 // Quiet reports whether a connection error is just the client going away
 // or timing out: those are normal and not worth a log line each.
 func Quiet(err error) bool {
 	return err == nil || errors.Is(err, io.EOF) || errors.Is(err, os.ErrDeadlineExceeded) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
+		errors.Is(err, net.ErrClosed) || isAny(err, errGone)
 }

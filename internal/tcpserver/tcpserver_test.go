@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"progjar/internal/progtest"
 	. "progjar/internal/tcpserver"
 )
 
@@ -112,3 +113,22 @@ func TestConnsWait(t *testing.T) {
 	default:
 	}
 }
+
+func TestMaxConnsFor(t *testing.T) {
+	for _, tc := range []struct {
+		nofile uint64
+		want   int
+	}{
+		{20000, 9968},
+		{1024, 480},
+		{256, 96},
+		{10, 1},
+		{1 << 62, 524256}, // unlimited
+	} {
+		if got := MaxConnsFor(tc.nofile); got != tc.want {
+			t.Errorf("open-file limit %d: -max-conns %d, want %d", tc.nofile, got, tc.want)
+		}
+	}
+}
+
+func TestMain(m *testing.M) { progtest.Main(m, nil) }

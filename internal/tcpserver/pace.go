@@ -1,0 +1,238 @@
+package tcpserver
+
+// This file adds what the Python servers did not have at all: limits on
+// how slowly a client may send its request and read its answer. They
+// waited for every client, however slowly it sent or read, and kept its
+// thread (or its place in the loop) for as long as it took. Here the head
+// must be in within -timeout of the connect; a body or an answer may not
+// stand still for -timeout; and once -rate-grace has passed, it must move
+// at least -min-rate bytes a second, measured over each -rate-grace window.
+// An answer is written so that nothing is lost when the client is still
+// sending (Drain).
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+)
+
+// Pace is what a server asks of a client's speed.
+type Pace struct {
+	// Timeout is the time a client has to send its request's head,
+	// counted from its connect, and then the longest a body or an answer
+	// may stand still.
+	Timeout time.Duration
+	// MinRate is the least a body or an answer must move, in bytes a
+	// second, once Grace has passed since it started, measured over each
+	// window of Grace. 0: no minimum.
+	MinRate int
+	Grace   time.Duration
+}
+
+// AddPaceFlags adds -timeout, -min-rate and -rate-grace to fs.
+func AddPaceFlags(fs *flag.FlagSet) *Pace {
+	p := &Pace{}
+	fs.DurationVar(&p.Timeout, "timeout", 10*time.Second, "time a client has to send its request's head, counted from its connect; then the longest a body or the answer may stand still")
+	fs.IntVar(&p.MinRate, "min-rate", 256, "bytes per second a body or an answer must move once -rate-grace has passed, over each -rate-grace window (0: no minimum)")
+	fs.DurationVar(&p.Grace, "rate-grace", 5*time.Second, "how long a body or an answer may go slower than -min-rate at its start, and the window the rate is measured over")
+	return p
+}
+
+// ErrTooSlow is why a body or an answer that went slower than -min-rate was
+// cut off. It is a deadline error, so Quiet counts it as one.
+var ErrTooSlow = fmt.Errorf("slower than -min-rate: %w", os.ErrDeadlineExceeded)
+
+// meter holds a transfer, a body coming in or an answer going out, to a
+// Pace. Its time is checked when a deadline passes, not at every read.
+type meter struct {
+	pace   Pace
+	start  time.Time // when the transfer started: its first window is free
+	last   time.Time // when bytes last moved (for a write: when that was seen)
+	window time.Time // when the current window started
+	moved  int64     // bytes moved in the current window
+}
+
+func (p Pace) meter(now time.Time) meter { return meter{pace: p, start: now, last: now, window: now} }
+
+// add counts n bytes moved by now.
+func (m *meter) add(n int64, now time.Time) {
+	if n > 0 {
+		m.moved += n
+		m.last = now
+	}
+}
+
+// deadline is when the transfer must next be checked: when it will have
+// stood still for Timeout, or when its window ends.
+func (m *meter) deadline() time.Time {
+	d := m.last.Add(m.pace.Timeout)
+	if end := m.window.Add(m.pace.Grace); m.pace.MinRate > 0 && end.Before(d) {
+		d = end
+	}
+	return d
+}
+
+// check is called once the deadline has passed. It returns the error to
+// cut the transfer off with, or nil and starts the next window.
+func (m *meter) check(now time.Time) error {
+	if now.Sub(m.last) >= m.pace.Timeout {
+		return os.ErrDeadlineExceeded
+	}
+	if elapsed := now.Sub(m.window); m.pace.MinRate > 0 && elapsed >= m.pace.Grace {
+		if m.window != m.start && float64(m.moved) < float64(m.pace.MinRate)*elapsed.Seconds() {
+			return ErrTooSlow
+		}
+		m.window, m.moved = now, 0
+	}
+	return nil
+}
+
+// Reader reads a request from a connection: its head must be in within
+// Timeout of the connect, and once Body has been called, its body is held
+// to the Pace.
+type Reader struct {
+	c    net.Conn
+	body bool
+	m    meter
+}
+
+// NewReader starts reading a request from c, which has just connected.
+func (p Pace) NewReader(c net.Conn) Reader {
+	// NOTE: setting a deadline fails only on a closed connection, and the
+	// Read after it says so.
+	_ = c.SetReadDeadline(time.Now().Add(p.Timeout))
+	return Reader{c: c, m: meter{pace: p}}
+}
+
+// Body is called once the head is in and a body is being read: from then
+// on, the head's deadline gives way to the body's pace. Calling it again
+// does nothing.
+func (r *Reader) Body() {
+	if r.body {
+		return
+	}
+	r.body = true
+	r.m = r.m.pace.meter(time.Now())
+	_ = r.c.SetReadDeadline(r.m.deadline()) // NOTE: as in NewReader.
+}
+
+// Read reads from the connection. During the body, a deadline that passes
+// while the body keeps its pace is moved on.
+func (r *Reader) Read(b []byte) (int, error) {
+	for {
+		n, err := r.c.Read(b)
+		if !r.body {
+			return n, err
+		}
+		now := time.Now()
+		r.m.add(int64(n), now)
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return n, err
+		}
+		if err := r.m.check(now); err != nil {
+			return n, err
+		}
+		if err := r.c.SetReadDeadline(r.m.deadline()); err != nil {
+			return n, err
+		}
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
+
+// Write sends bufs (a head and a body in memory, with one writev), then
+// what body holds (the rest of a file, streamed: with sendfile where the
+// system has it), held to the pace. So a slow reader that keeps reading
+// gets a big file whole, and one that stops, or reads slower than
+// MinRate, is cut off.
+func Write(c net.Conn, bufs net.Buffers, body io.Reader, pace Pace) error {
+	m := pace.meter(time.Now())
+	for len(bufs) > 0 || body != nil {
+		if err := c.SetWriteDeadline(m.deadline()); err != nil {
+			return err
+		}
+		var n int64
+		var err error
+		if len(bufs) > 0 {
+			n, err = bufs.WriteTo(c) // moves bufs past what was sent
+		} else if n, err = io.Copy(c, body); err == nil {
+			body = nil
+		}
+		now := time.Now()
+		m.add(n, now)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = m.check(now)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// After an answer, what a client still sends is read and dropped (see
+// Drain) for at most LingerTime, and at most LingerBytes.
+const (
+	LingerTime  = time.Second
+	LingerBytes = 4 << 20
+)
+
+// WriteAndClose sends a whole response (see Write) and closes the
+// connection. With linger, for an answer sent while the client may still
+// be sending, it drains the connection first (see Drain). A client cut off
+// for its pace is closed with a reset (see reset).
+func WriteAndClose(c net.Conn, bufs net.Buffers, body io.Reader, linger bool, pace Pace) error {
+	defer c.Close() // NOTE: nothing is left to do with a close error.
+	if err := Write(c, bufs, body, pace); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			reset(c)
+		}
+		return err
+	}
+	if linger {
+		return Drain(c)
+	}
+	return nil
+}
+
+// reset makes the close that follows send a reset rather than an end of
+// file: the client was cut off, not answered. An lb in front of the server
+// then ends the pair at once, instead of passing on first what the kernel
+// still holds for the client.
+func reset(c net.Conn) {
+	if l, ok := c.(interface{ SetLinger(sec int) error }); ok {
+		_ = l.SetLinger(0) // NOTE: then it closes with an end of file; the client is cut either way.
+	}
+}
+
+// Drain ends the sending half of c (the client reads an end of file after
+// the answer), then discards what the client still sends (see Discard).
+func Drain(c net.Conn) error {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		if err := cw.CloseWrite(); err != nil {
+			return err
+		}
+	}
+	return Discard(c)
+}
+
+// Discard reads and drops what the client still sends, until it closes,
+// for at most LingerTime and LingerBytes. Closing a socket with bytes
+// unread makes the kernel send a reset instead of an end of file, and a
+// reset can destroy the answer before the client has read it (RFC 9112
+// 9.6).
+func Discard(c net.Conn) error {
+	if err := c.SetReadDeadline(time.Now().Add(LingerTime)); err != nil {
+		return err
+	}
+	_, err := io.CopyN(io.Discard, c, LingerBytes)
+	if errors.Is(err, io.EOF) || errors.Is(err, os.ErrDeadlineExceeded) {
+		err = nil
+	}
+	return err
+}
