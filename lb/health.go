@@ -11,6 +11,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +32,27 @@ type health struct {
 	timeouts  atomic.Int32 // connects timed out in a row
 	mu        sync.Mutex   // guards marking: a mark and the end of a mark
 	since     time.Time    // when it was last seen failing
+}
+
+// upAndDown returns the backends that are up at now, in the list's order,
+// and those marked down.
+func (b *BackendList) upAndDown(now time.Time) (up, down []*backend) {
+	up = make([]*backend, 0, len(b.servers))
+	for _, s := range b.servers {
+		if s.isDown(now) {
+			down = append(down, s)
+		} else {
+			up = append(up, s)
+		}
+	}
+	return up, down
+}
+
+// rotate rotates s left by k, in place: s[k] comes first.
+func rotate(s []*backend, k int) {
+	slices.Reverse(s[:k])
+	slices.Reverse(s[k:])
+	slices.Reverse(s)
 }
 
 // isDown reports whether the backend is marked down at now.

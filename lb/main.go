@@ -17,7 +17,6 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -72,21 +71,9 @@ func NewBackendList(list string) (*BackendList, error) {
 // gives its share to all the others), and the ones marked down come last.
 func (b *BackendList) GetServer(now time.Time) []*backend {
 	turn := b.current.Add(1) - 1
-	order := make([]*backend, 0, len(b.servers))
-	var down []*backend
-	for _, s := range b.servers {
-		if s.isDown(now) {
-			down = append(down, s)
-		} else {
-			order = append(order, s)
-		}
-	}
-	if up := uint64(len(order)); up > 1 {
-		// order, rotated to start at this turn's backend
-		k := int(turn % up)
-		slices.Reverse(order[:k])
-		slices.Reverse(order[k:])
-		slices.Reverse(order)
+	order, down := b.upAndDown(now) // see health.go
+	if n := uint64(len(order)); n > 1 {
+		rotate(order, int(turn%n)) // this turn's backend first
 	}
 	return append(order, down...)
 }
