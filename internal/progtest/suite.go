@@ -161,6 +161,11 @@ func Robustness(t *testing.T, run tcpserver.RunFunc) {
 			}
 		}
 	})
+	// asyncore's select() refused any descriptor of 1024 or more.
+	t.Run("Python: more clients at once than select() can watch", func(t *testing.T) {
+		p := Start(t, run, "-root", DocRoot(t))
+		ManyAtOnce(t, p.Addr, 1100)
+	})
 	t.Run("no goroutine left after many clients", func(t *testing.T) {
 		p := Start(t, run, "-root", DocRoot(t), "-timeout", "500ms")
 		base := runtime.NumGoroutine()
