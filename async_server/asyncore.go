@@ -116,7 +116,7 @@ func (c *client) serve(events chan<- event, pace tcpserver.Pace) {
 		}
 		reply := c.s.http.Open(a.send)
 		// NOTE: a failed write means the client left; nobody is left to tell.
-		_ = tcpserver.WriteAndClose(c.conn, reply.Bufs, reply.Rest, a.linger, pace)
+		_ = tcpserver.WriteAndClose(c.conn, reply.Bufs, reply.File, reply.Size, a.linger, pace)
 		reply.Close()
 		return
 	}

@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"strconv"
@@ -40,8 +39,8 @@ func (s *Server) Reject(err error) Answer {
 // or the file to stream it from. Close it once it is sent.
 type Reply struct {
 	Bufs net.Buffers // the head, and the body when it is in memory
-	Rest io.Reader   // the body, read from the file as it is sent; nil if none
-	file *os.File
+	File *os.File    // or the file to stream the body from (nil: none)
+	Size int64       // the body's size
 }
 
 // Open makes a ready to send: it looks at its file (see files.go) and
@@ -61,7 +60,7 @@ func (s *Server) Open(a Answer) Reply {
 	case f != nil && a.NoBody:
 		f.Close() // NOTE: read-only, and only its size was needed.
 	case f != nil:
-		r.file, r.Rest = f, io.LimitReader(f, size)
+		r.File, r.Size = f, size
 	case len(body) > 0 && !a.NoBody:
 		r.Bufs = append(r.Bufs, body)
 	}
@@ -70,8 +69,8 @@ func (s *Server) Open(a Answer) Reply {
 
 // Close closes the file of a streamed body.
 func (r Reply) Close() {
-	if r.file != nil {
-		r.file.Close() // NOTE: read-only: nothing to lose.
+	if r.File != nil {
+		r.File.Close() // NOTE: read-only: nothing to lose.
 	}
 }
 
@@ -79,8 +78,8 @@ func (r Reply) Close() {
 // and how much is streamed from a file after it.
 func (r Reply) String() string {
 	s := strconv.Quote(string(bytes.Join(r.Bufs, nil)))
-	if lr, ok := r.Rest.(*io.LimitedReader); ok {
-		s += fmt.Sprintf(" and %d bytes of %s", lr.N, r.file.Name())
+	if r.File != nil {
+		s += fmt.Sprintf(" and %d bytes of %s", r.Size, r.File.Name())
 	}
 	return s
 }

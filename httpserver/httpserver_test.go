@@ -204,8 +204,8 @@ func render(t testing.TB, s *Server, a Answer) string {
 	r := s.Open(a)
 	defer r.Close()
 	b := bytes.Join(r.Bufs, nil)
-	if r.Rest != nil {
-		rest, err := io.ReadAll(r.Rest)
+	if r.File != nil {
+		rest, err := io.ReadAll(io.LimitReader(r.File, r.Size))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -359,7 +359,7 @@ func TestLargeFileStreamed(t *testing.T) {
 	}
 	t.Cleanup(func() { s.Close() })
 	r := s.Open(s.Process([]byte("GET /huge.jpg HTTP/1.0\r\n\r\n")))
-	if r.Rest == nil {
+	if r.File == nil {
 		t.Fatalf("the large file is not streamed: %d buffers", len(r.Bufs))
 	}
 	r.Close()

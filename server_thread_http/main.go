@@ -62,7 +62,7 @@ func (s *server) handle(conn net.Conn) {
 			s.log.Printf("balas ke  client: %s", reply)
 		}
 		// NOTE: a failed write means the client left; nobody is left to tell.
-		_ = tcpserver.WriteAndClose(conn, reply.Bufs, reply.Rest, rcv.Unread(), s.pace)
+		_ = tcpserver.WriteAndClose(conn, reply.Bufs, reply.File, reply.Size, rcv.Unread(), s.pace)
 		reply.Close()
 		// Fix: the Python kept looping on the closed socket, catching the
 		// OSError forever: every finished connection left a thread

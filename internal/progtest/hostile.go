@@ -57,7 +57,7 @@ func AnswerAt(hs *httpserver.Server, c net.Conn, pace tcpserver.Pace) {
 			continue
 		}
 		reply := hs.Open(a)
-		tcpserver.WriteAndClose(c, reply.Bufs, reply.Rest, bad != nil || rcv.Unread(), pace) // NOTE: the test reads it.
+		tcpserver.WriteAndClose(c, reply.Bufs, reply.File, reply.Size, bad != nil || rcv.Unread(), pace) // NOTE: the test reads it.
 		reply.Close()
 		return
 	}

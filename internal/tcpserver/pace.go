@@ -146,13 +146,14 @@ func (r *Reader) Read(b []byte) (int, error) {
 }
 
 // Write sends bufs (a head and a body in memory, with one writev), then
-// what body holds (the rest of a file, streamed: with sendfile where the
-// system has it), held to the pace. So a slow reader that keeps reading
-// gets a big file whole, and one that stops, or reads slower than
+// the first size bytes of file, when it is not nil (streamed: with sendfile
+// where the system has it), held to the pace. So a slow reader that keeps
+// reading gets a big file whole, and one that stops, or reads slower than
 // MinRate, is cut off.
-func Write(c net.Conn, bufs net.Buffers, body io.Reader, pace Pace) error {
+func Write(c net.Conn, bufs net.Buffers, file *os.File, size int64, pace Pace) error {
 	m := pace.meter(time.Now())
-	for len(bufs) > 0 || body != nil {
+	var sent int64 // of the file
+	for len(bufs) > 0 || file != nil && sent < size {
 		if err := c.SetWriteDeadline(m.deadline()); err != nil {
 			return err
 		}
@@ -160,8 +161,9 @@ func Write(c net.Conn, bufs net.Buffers, body io.Reader, pace Pace) error {
 		var err error
 		if len(bufs) > 0 {
 			n, err = bufs.WriteTo(c) // moves bufs past what was sent
-		} else if n, err = io.Copy(c, body); err == nil {
-			body = nil
+		} else {
+			n, err = copyFile(c, file, sent, size)
+			sent += n
 		}
 		now := time.Now()
 		m.add(n, now)
@@ -175,6 +177,20 @@ func Write(c net.Conn, bufs net.Buffers, body io.Reader, pace Pace) error {
 	return nil
 }
 
+// copyFile sends bytes from..size of file to c. It starts at from even
+// if the last copy read further: a copy that does not use sendfile reads a
+// piece of the file before it writes it, and loses it if the write fails.
+func copyFile(c net.Conn, file *os.File, from, size int64) (int64, error) {
+	if _, err := file.Seek(from, io.SeekStart); err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(c, io.LimitReader(file, size-from))
+	if err == nil && n < size-from {
+		err = fmt.Errorf("%s: %w (it shrank while it was sent)", file.Name(), io.ErrUnexpectedEOF)
+	}
+	return n, err
+}
+
 // After an answer, what a client still sends is read and dropped (see
 // Drain) for at most LingerTime, and at most LingerBytes.
 const (
@@ -186,9 +202,9 @@ const (
 // connection. With linger, for an answer sent while the client may still
 // be sending, it drains the connection first (see Drain). A client cut off
 // for its pace is closed with a reset (see reset).
-func WriteAndClose(c net.Conn, bufs net.Buffers, body io.Reader, linger bool, pace Pace) error {
+func WriteAndClose(c net.Conn, bufs net.Buffers, file *os.File, size int64, linger bool, pace Pace) error {
 	defer c.Close() // NOTE: nothing is left to do with a close error.
-	if err := Write(c, bufs, body, pace); err != nil {
+	if err := Write(c, bufs, file, size, pace); err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			reset(c)
 		}

@@ -1,9 +1,12 @@
 package tcpserver_test
 
 import (
+	"bytes"
 	"errors"
 	"log"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -132,3 +135,47 @@ func TestMaxConnsFor(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { progtest.Main(m, nil) }
+
+// TestWriteFileWhole: a file is sent whole to a reader that reads in
+// steps, over several of the pace's windows. Here the connection is a
+// pipe, so the file is copied through a buffer, not sendfile: a window
+// that ends in the middle of a write must not lose the part of the buffer
+// that was read from the file but not sent.
+func TestWriteFileWhole(t *testing.T) {
+	want := make([]byte, 1<<20)
+	for i := range want {
+		want[i] = byte(i * 7 / 5)
+	}
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	server, client := net.Pipe()
+	defer client.Close()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- Write(server, net.Buffers{[]byte("head\n")}, f, int64(len(want)), Pace{Timeout: 30 * time.Millisecond})
+		server.Close()
+	}()
+	var got bytes.Buffer
+	buf := make([]byte, 10<<10)
+	for {
+		n, err := client.Read(buf)
+		got.Write(buf[:n])
+		if err != nil {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if !bytes.Equal(got.Bytes(), append([]byte("head\n"), want...)) {
+		t.Errorf("got %d bytes, want the head and the %d of the file, in order", got.Len(), len(want))
+	}
+}
