@@ -4,14 +4,18 @@
 # the thread server (46000), load-tests them with ApacheBench (ab), and
 # writes RESULTS.md, the chart and the raw ab outputs in dokumentasi/.
 # Everything it starts is stopped when it ends, however it ends.
+#
+# It runs on Linux, macOS and the BSDs, with the bash that macOS ships
+# (3.2): no associative arrays, and every array that may be empty is
+# expanded as ${a[@]+"${a[@]}"}, which set -u allows there.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 readonly ASYNC_PORTS=(9002 9003 9004 9005) LB_PORT=44444 THREAD_PORT=46000
 readonly PY_LB_PORT=44445 PY_THREAD_PORT=8889 # lb.py's backends are fixed at 9002-9005
 readonly NGX_LB_PORT=44446 NGX_STATIC_PORT=46001
-# compare mode: each program once more with -procs 0 (one thread per core)
-readonly LB0_PORT=44447 ASYNC0_PORT=9006 THREAD0_PORT=46002
+# compare mode: each program once more with -procs 1 (one thread)
+readonly LB1_PORT=44447 ASYNC1_PORT=9006 THREAD1_PORT=46002
 readonly DOC=dokumentasi LOGS=logs
 readonly LEVELS=(1 10 50 100)
 
@@ -72,7 +76,7 @@ need_ab() {
         { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils; } >/dev/null ||
             die "apt-get could not install apache2-utils"
     fi
-    command -v ab >/dev/null || die "ab (ApacheBench) is needed: install it, e.g. 'sudo apt-get install apache2-utils' (Debian, Ubuntu) or 'sudo dnf install httpd-tools' (Fedora)"
+    command -v ab >/dev/null || die "ab (ApacheBench) is needed: install it, e.g. 'sudo apt-get install apache2-utils' (Debian, Ubuntu), 'sudo dnf install httpd-tools' (Fedora), 'pkg install apache24' (FreeBSD); macOS has it as /usr/sbin/ab"
 }
 
 BIN=""
@@ -84,59 +88,54 @@ build() {
 
 # --- ports and programs --------------------------------------------------------
 
-# port_taken PORT: is a socket here bound to PORT, listening or connected?
-# (Sockets in TIME-WAIT do not count: the programs listen with SO_REUSEADDR.)
-port_taken() {
-    if command -v ss >/dev/null; then
-        [ -n "$(ss -Htan exclude time-wait "( sport = :$1 )" 2>/dev/null)" ]
-    else
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-    fi
-}
-
-# listening PORT: does a program listen on PORT? Asked of ss when there is
-# one, so that no connection is made (it would take the lb's first turn).
-listening() {
-    if command -v ss >/dev/null; then
-        [ -n "$(ss -Hltn "( sport = :$1 )" 2>/dev/null)" ]
-    else
-        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-    fi
-}
-
-# check_ports PORT...: refuse, naming the port, if one is taken. Ports from
-# 32768 up can be held for a moment by an outgoing connection, so each is
-# looked at three times, a second apart, before giving up.
+# check_ports PORT...: refuse, naming the port and how to see who holds it,
+# if one cannot be listened on. The report helper tries, as the programs
+# will (it works where ss does not exist); a port from 32768 up can be held
+# for a moment by an outgoing connection, so it tries three times, a second
+# apart. It needs the programs built (build).
 check_ports() {
-    local p i
-    for p in "$@"; do
-        for i in 1 2 3; do
-            port_taken "$p" || continue 2
-            [ "$i" = 3 ] || sleep 1
-        done
-        die "port $p is already taken; 'ss -tanp \"sport = :$p\"' shows by whom. Stop that program (or wait a moment, if it is a passing outgoing connection) and run again."
-    done
+    "$BIN/report" -ports-free "$@" || exit 1
 }
 
-declare -a PIDS=() NAMES=()
-declare -A PID_OF=()
+# The programs started, and their names, index for index (bash 3.2 has no
+# associative arrays).
+PIDS=() NAMES=()
 
-# start NAME PORT COMMAND...: run a program with its log in logs/NAME.log
-# and wait until its port answers.
+# pid_of NAME: the process of the program started as NAME.
+pid_of() {
+    local i
+    for i in "${!NAMES[@]}"; do
+        [ "${NAMES[$i]}" != "$1" ] || {
+            echo "${PIDS[$i]}"
+            return
+        }
+    done
+    die "no program was started as $1"
+}
+
+# start NAME PORT READY COMMAND...: run a program with its log in
+# logs/NAME.log and wait until it listens on PORT. READY is log when the
+# program says so in its log ("running on port PORT"), as ours and the
+# Python's async_server and lb do: no connection is made, which would take
+# the lb's first turn. It is connect for the others.
 start() {
-    local name=$1 port=$2
-    shift 2
+    local name=$1 port=$2 ready=$3
+    shift 3
     "$@" >"$LOGS/$name.log" 2>&1 &
     PIDS+=($!)
     NAMES+=("$name")
-    PID_OF[$name]=$!
-    wait_port "$name" "$port" "$!"
+    wait_port "$name" "$port" "$!" "$ready"
 }
 
+# wait_port NAME PORT PID READY: see start.
 wait_port() {
-    local name=$1 port=$2 pid=$3 i
+    local name=$1 port=$2 pid=$3 ready=$4 i
     for i in $(seq 100); do
-        listening "$port" && return
+        if [ "$ready" = log ]; then
+            grep -q "running on port $port" "$LOGS/$name.log" 2>/dev/null && return
+        else
+            (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return
+        fi
         kill -0 "$pid" 2>/dev/null || die "$name exited at start: $(tail -n 3 "$LOGS/$name.log")"
         sleep 0.1
     done
@@ -158,7 +157,6 @@ stop_all() {
     done
     wait 2>/dev/null || true
     PIDS=() NAMES=()
-    PID_OF=()
 }
 
 cleanup() {
@@ -170,14 +168,21 @@ trap 'say "interrupted: stopping everything"; exit 130' INT TERM
 
 start_ours() {
     local p
-    for p in "${ASYNC_PORTS[@]}"; do start "async_server_$p" "$p" "$BIN/async_server" "$p"; done
-    start lb "$LB_PORT" "$BIN/lb" "$LB_PORT"
-    start server_thread_http "$THREAD_PORT" "$BIN/server_thread_http" "$THREAD_PORT"
+    for p in "${ASYNC_PORTS[@]}"; do start "async_server_$p" "$p" log "$BIN/async_server" "$p"; done
+    start lb "$LB_PORT" log "$BIN/lb" "$LB_PORT"
+    start server_thread_http "$THREAD_PORT" log "$BIN/server_thread_http" "$THREAD_PORT"
 }
 
+# raise_nofile: as many open files as this shell may have (ab needs more
+# than its -c). macOS reports an unlimited hard limit that it refuses; its
+# real one is kern.maxfilesperproc.
 raise_nofile() {
-    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null ||
+        ulimit -n "$(sysctl -n kern.maxfilesperproc 2>/dev/null)" 2>/dev/null || true
 }
+
+# The C10K runs need ab to hold 10,000 connections at once.
+readonly C10K_NOFILE=10240
 
 # --- measuring -----------------------------------------------------------------
 
@@ -202,6 +207,8 @@ bench() {
     "${cmd[@]}" >"$DOC/$file" 2>&1 || say "  ab exited with status $? (see $DOC/$file)"
     [ -z "${CPU_PIDS:-}" ] || cpu1=$(cpu_ticks $CPU_PIDS)
     if [ -n "$pid" ]; then
+        # The peak, from /proc: where there is none, it is left out (and
+        # RESULTS.md says why), never guessed from the memory now.
         rss=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
         if answers "$port"; then up=yes; else up=no; fi
     fi
@@ -212,9 +219,11 @@ bench() {
 # cpu_ticks PID...: the user and system CPU time the processes have used,
 # summed, in clock ticks (fields 14 and 15 of /proc/PID/stat; the command
 # name before them is in parentheses and may hold spaces). The report
-# program reads the line, so that the arithmetic is tested.
+# program reads the line, so that the arithmetic is tested. Empty where
+# there is no /proc (macOS, the BSDs): RESULTS.md then says it was not
+# measured.
 cpu_ticks() {
-    "$BIN/report" -cputicks "$@"
+    "$BIN/report" -cputicks "$@" 2>/dev/null || true
 }
 
 # cpu_delta BEFORE AFTER FIELD: the growth of field 1 (user) or 2 (system)
@@ -254,30 +263,62 @@ answers() {
     [[ $line == "HTTP/1."* ]]
 }
 
+# cores, cpu_model, memory, somaxconn: the machine, from what this system
+# has: /proc and nproc on Linux, sysctl on macOS and the BSDs.
+cores() {
+    nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo unknown
+}
+
+cpu_model() {
+    local m
+    m=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
+    [ -n "$m" ] || m=$(sysctl -n machdep.cpu.brand_string 2>/dev/null || sysctl -n hw.model 2>/dev/null || true)
+    echo "${m:-unknown}"
+}
+
+memory() {
+    local bytes
+    if [ -r /proc/meminfo ]; then
+        awk '/^MemTotal/ {printf "%.1f GiB\n", $2 / 1048576}' /proc/meminfo
+        return
+    fi
+    bytes=$(sysctl -n hw.memsize 2>/dev/null || sysctl -n hw.physmem 2>/dev/null || true)
+    if [ -n "$bytes" ]; then
+        awk -v b="$bytes" 'BEGIN {printf "%.1f GiB\n", b / 1073741824}'
+    else
+        echo unknown
+    fi
+}
+
+somaxconn() {
+    cat /proc/sys/net/core/somaxconn 2>/dev/null || sysctl -n kern.ipc.somaxconn 2>/dev/null || echo unknown
+}
+
 meta() {
-    local cpu mem keep=""
+    local keep="" proc=no
     [ ! -f "$DOC/meta.tsv" ] || keep=$(grep '^nginx' "$DOC/meta.tsv" || true)
-    cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
-    mem=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)
+    [ ! -r /proc/self/stat ] || proc=yes
     {
         printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
         printf 'mode\t%s\n' "$MODE_NOTE"
-        printf 'cpu\t%s\n' "${cpu:-unknown}"
-        printf 'cores\t%s\n' "$(nproc 2>/dev/null || echo unknown)"
-        printf 'memory\t%s\n' "${mem:-unknown}"
+        printf 'cpu\t%s\n' "$(cpu_model)"
+        printf 'cores\t%s\n' "$(cores)"
+        printf 'memory\t%s\n' "$(memory)"
         printf 'os\t%s\n' "$(uname -sr)"
         printf 'go\t%s\n' "$(go version | awk '{print $3, $4}')"
         printf 'ab\t%s\n' "$(ab -V | head -n 1 | sed 's/This is //; s/ <.*//')"
         printf 'nofile\t%s\n' "$(ulimit -n)"
         printf 'clk_tck\t%s\n' "$(getconf CLK_TCK 2>/dev/null || echo 100)"
-        printf 'somaxconn\t%s\n' "$(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo unknown)"
+        printf 'somaxconn\t%s\n' "$(somaxconn)"
+        printf 'proc\t%s\n' "$proc"
         [ -z "$PY_NOTE" ] || printf 'python\t%s\n' "$PY_NOTE"
+        [ -z "$C10K_NOTE" ] || printf 'c10k\t%s\n' "$C10K_NOTE"
         [ -z "$keep" ] || printf '%s\n' "$keep"
     } >"$DOC/meta.tsv"
 }
 
 # python_ok DIR: can the course's originals run here? Sets PY_NOTE if not.
-PY_NOTE=""
+PY_NOTE="" C10K_NOTE=""
 python_ok() {
     local f
     command -v python3 >/dev/null || {
@@ -314,17 +355,17 @@ run_python() {
         [ ! -f "$pydir/page.html" ] || cp "$pydir/page.html" "$dir/"
     fi
     check_ports "${ASYNC_PORTS[@]}" "$PY_LB_PORT" "$PY_THREAD_PORT"
-    for p in "${ASYNC_PORTS[@]}"; do start "py_async_server_$p" "$p" bash -c "cd '$dir' && exec python3 async_server.py $p"; done
-    start py_lb "$PY_LB_PORT" bash -c "cd '$dir' && exec python3 lb.py $PY_LB_PORT"
+    for p in "${ASYNC_PORTS[@]}"; do start "py_async_server_$p" "$p" log bash -c "cd '$dir' && exec python3 async_server.py $p"; done
+    start py_lb "$PY_LB_PORT" log bash -c "cd '$dir' && exec python3 lb.py $PY_LB_PORT"
     for c in "${LEVELS[@]}"; do bench python py_lb "$c" "$n" "$PY_LB_PORT" "py_lb_$c.txt"; done
     for c in "${LEVELS[@]}"; do bench python py_async "$c" "$n" 9002 "py_async_$c.txt"; done
     # Each finished connection leaves the thread server a spinning thread,
     # so it gets a fresh start (and fewer requests) for each level.
     for c in "${LEVELS[@]}"; do
-        start py_thread "$PY_THREAD_PORT" bash -c "cd '$dir' && exec python3 server_thread_http.py"
+        start py_thread "$PY_THREAD_PORT" connect bash -c "cd '$dir' && exec python3 server_thread_http.py"
         bench python py_thread "$c" "$tn" "$PY_THREAD_PORT" "py_thread_$c.txt"
-        [ "$dry" = 1 ] || kill -KILL "${PID_OF[py_thread]}" 2>/dev/null || true
-        [ "$dry" = 1 ] || wait "${PID_OF[py_thread]}" 2>/dev/null || true
+        [ "$dry" = 1 ] || kill -KILL "$(pid_of py_thread)" 2>/dev/null || true
+        [ "$dry" = 1 ] || wait "$(pid_of py_thread)" 2>/dev/null || true
         check_ports "$PY_THREAD_PORT"
     done
     stop_all
@@ -348,23 +389,28 @@ run_bench() {
             pydir=""
         }
     fi
-    check_ports "${ASYNC_PORTS[@]}" "$LB_PORT" "$THREAD_PORT"
+    C10K_NOTE=""
+    if [ "$quick" = 0 ] && [ "$dry" = 0 ] && [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$C10K_NOFILE" ]; then
+        C10K_NOTE="Skipped: the open-file limit here is $(ulimit -n) (ulimit -n), and ab needs more than its 10,000 connections. Raise it, then run again: ulimit -n $C10K_NOFILE (on macOS, if that is refused: sudo launchctl limit maxfiles 65536 200000, in a new terminal)."
+        say "C10K ${C10K_NOTE#Skipped: }"
+    fi
     build
+    check_ports "${ASYNC_PORTS[@]}" "$LB_PORT" "$THREAD_PORT"
     mkdir -p "$LOGS" "$DOC"
     new_manifest keep nginx nginx_cpu
     STEPS=12
-    [ "$quick" = 1 ] || STEPS=$((STEPS + 6))
+    [ "$quick" = 1 ] || [ -n "$C10K_NOTE" ] || STEPS=$((STEPS + 6))
     [ -z "$pydir" ] || STEPS=$((STEPS + 12))
 
     start_ours
     for c in "${LEVELS[@]}"; do bench main lb "$c" "$n" "$LB_PORT" "lb_$c.txt"; done
     for c in "${LEVELS[@]}"; do bench main thread "$c" "$n" "$THREAD_PORT" "t_$c.txt"; done
     for c in "${LEVELS[@]}"; do bench main async "$c" "$n" 9002 "async_$c.txt"; done
-    if [ "$quick" = 0 ]; then
+    if [ "$quick" = 0 ] && [ -z "$C10K_NOTE" ]; then
         say "C10K: open-file limit $(ulimit -n) (ab needs more than -c)"
-        for c in 1000 10000; do bench c10k thread "$c" 20000 "$THREAD_PORT" "c10k_t_$c.txt" "${PID_OF[server_thread_http]}"; done
-        for c in 1000 10000; do bench c10k async "$c" 20000 9002 "c10k_async_$c.txt" "${PID_OF[async_server_9002]}"; done
-        for c in 1000 5000; do bench c10k lb "$c" 10000 "$LB_PORT" "c10k_lb_$c.txt" "${PID_OF[lb]}"; done
+        for c in 1000 10000; do bench c10k thread "$c" 20000 "$THREAD_PORT" "c10k_t_$c.txt" "$(pid_of server_thread_http)"; done
+        for c in 1000 10000; do bench c10k async "$c" 20000 9002 "c10k_async_$c.txt" "$(pid_of async_server_9002)"; done
+        for c in 1000 5000; do bench c10k lb "$c" 10000 "$LB_PORT" "c10k_lb_$c.txt" "$(pid_of lb)"; done
     fi
     stop_all
     [ -z "$pydir" ] || run_python "$n" "$(python_thread_requests "$n")"
@@ -383,7 +429,7 @@ report() {
     local strict=()
     [ "$1" = 0 ] || strict=(-strict)
     say "writing RESULTS.md and $DOC/rps.svg"
-    "$BIN/report" -runs "$DOC/runs.tsv" -meta "$DOC/meta.tsv" -out RESULTS.md -svg "$DOC/rps.svg" "${strict[@]}"
+    "$BIN/report" -runs "$DOC/runs.tsv" -meta "$DOC/meta.tsv" -out RESULTS.md -svg "$DOC/rps.svg" ${strict[@]+"${strict[@]}"}
     say "done: RESULTS.md; raw ab outputs in $DOC/, program logs in $LOGS/"
 }
 
@@ -392,23 +438,25 @@ report() {
 run_serve() {
     local p
     need_go
-    check_ports "${ASYNC_PORTS[@]}" "$LB_PORT" "$THREAD_PORT"
     build
+    check_ports "${ASYNC_PORTS[@]}" "$LB_PORT" "$THREAD_PORT"
     mkdir -p "$LOGS"
-    # Each line of each program's log, prefixed with its name and port.
-    for p in "${ASYNC_PORTS[@]}"; do
-        "$BIN/async_server" "$p" > >(sed -u "s/^/[async_server :$p] /") 2>&1 &
-        PIDS+=($!)
-        wait_port async_server "$p" "$!"
-    done
-    "$BIN/lb" "$LB_PORT" > >(sed -u "s/^/[lb :$LB_PORT] /") 2>&1 &
-    PIDS+=($!)
-    wait_port lb "$LB_PORT" "$!"
-    "$BIN/server_thread_http" "$THREAD_PORT" > >(sed -u "s/^/[server_thread_http :$THREAD_PORT] /") 2>&1 &
-    PIDS+=($!)
-    wait_port server_thread_http "$THREAD_PORT" "$!"
+    for p in "${ASYNC_PORTS[@]}"; do show "async_server_$p" "async_server :$p" "$p" "$BIN/async_server" "$p"; done
+    show lb "lb :$LB_PORT" "$LB_PORT" "$BIN/lb" "$LB_PORT"
+    show server_thread_http "server_thread_http :$THREAD_PORT" "$THREAD_PORT" "$BIN/server_thread_http" "$THREAD_PORT"
     say "serving: open http://localhost:$LB_PORT/page.html (Ctrl-C stops everything)"
     wait "${PIDS[@]}" || true
+}
+
+# show NAME LABEL PORT COMMAND...: start, with each line of the program's
+# log shown here too, prefixed with [LABEL].
+show() {
+    local name=$1 label=$2 port=$3
+    shift 3
+    "$@" > >(tee "$LOGS/$name.log" | awk -v p="[$label] " '{ print p $0; fflush() }') 2>&1 &
+    PIDS+=($!)
+    NAMES+=("$name")
+    wait_port "$name" "$port" "$!" log
 }
 
 find_chromium() {
@@ -419,7 +467,31 @@ find_chromium() {
             return
         }
     done
+    for c in "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome" "/Applications/Chromium.app/Contents/MacOS/Chromium"; do
+        [ -x "$c" ] && {
+            echo "$c"
+            return
+        }
+    done
     return 1
+}
+
+# with_timeout SECONDS COMMAND...: run a command, killed after SECONDS
+# (macOS has no timeout command).
+with_timeout() {
+    local secs=$1 pid watch rc=0
+    shift
+    if command -v timeout >/dev/null; then
+        timeout "$secs" "$@"
+        return
+    fi
+    "$@" &
+    pid=$!
+    (sleep "$secs" && kill "$pid" 2>/dev/null) &
+    watch=$!
+    wait "$pid" || rc=$?
+    kill "$watch" 2>/dev/null || true
+    return "$rc"
 }
 
 run_screenshot() {
@@ -429,16 +501,16 @@ run_screenshot() {
         return 0
     }
     need_go
-    check_ports "${ASYNC_PORTS[@]}" "$LB_PORT"
     build
+    check_ports "${ASYNC_PORTS[@]}" "$LB_PORT"
     mkdir -p "$LOGS" "$DOC"
-    for p in "${ASYNC_PORTS[@]}"; do start "async_server_$p" "$p" "$BIN/async_server" "$p"; done
-    start lb "$LB_PORT" "$BIN/lb" "$LB_PORT"
-    local -A before=()
-    for name in "${NAMES[@]}"; do before[$name]=$(wc -l <"$LOGS/$name.log"); done
+    for p in "${ASYNC_PORTS[@]}"; do start "async_server_$p" "$p" log "$BIN/async_server" "$p"; done
+    start lb "$LB_PORT" log "$BIN/lb" "$LB_PORT"
+    local before=() i # lines in each log before the page load, index for index with NAMES
+    for name in "${NAMES[@]}"; do before+=("$(wc -l <"$LOGS/$name.log")"); done
     profile=$(mktemp -d)
     say "loading http://localhost:$LB_PORT/page.html in headless Chromium"
-    timeout 60 "$chrome" --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+    with_timeout 60 "$chrome" --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
         --disable-component-update --disable-sync --user-data-dir="$profile" --window-size=800,480 \
         --screenshot="$DOC/web.png" "http://localhost:$LB_PORT/page.html" >"$LOGS/chromium.log" 2>&1 ||
         die "Chromium failed; see $LOGS/chromium.log"
@@ -447,10 +519,10 @@ run_screenshot() {
     {
         echo "# The log lines of one page load of http://localhost:$LB_PORT/page.html, made by ./run_all.sh screenshot."
         echo "# The page and its two pictures (and the browser's favicon.ico) go to the backends in turn."
-        for name in "${NAMES[@]}"; do
+        for i in "${!NAMES[@]}"; do
             echo
-            echo "== $name"
-            tail -n "+$((before[$name] + 1))" "$LOGS/$name.log" | grep -v '^$' || true
+            echo "== ${NAMES[$i]}"
+            tail -n "+$((before[$i] + 1))" "$LOGS/${NAMES[$i]}.log" | grep -v '^$' || true
         done
     } >"$DOC/log.txt"
     say "done: $DOC/web.png and $DOC/log.txt"
@@ -466,7 +538,7 @@ worker_processes 2;  # one per core, as Go's default
 daemon off;
 pid $2/nginx.pid;
 error_log $2/nginx_error.log warn;
-load_module $NGX_STREAM_MODULE;
+${NGX_STREAM_MODULE:+load_module $NGX_STREAM_MODULE;}
 events { worker_connections 16384; }
 stream {
     log_format lb '\$time_local \$remote_addr forwarded to \$upstream_addr';
@@ -496,28 +568,30 @@ http {
 CONF
 }
 
+# find_nginx: is there an nginx with its stream module? Debian loads it
+# from a file (NGX_STREAM_MODULE); Homebrew's and FreeBSD's have it built in.
 NGX_STREAM_MODULE=""
 find_nginx() {
     local m
-    command -v nginx >/dev/null || PATH=$PATH:/usr/sbin
+    command -v nginx >/dev/null || PATH=$PATH:/usr/sbin:/usr/local/sbin
     command -v nginx >/dev/null || return 1
     for m in /usr/lib/nginx/modules/ngx_stream_module.so /usr/lib64/nginx/modules/ngx_stream_module.so; do
         [ -f "$m" ] && NGX_STREAM_MODULE=$m && return 0
     done
-    return 1
+    nginx -V 2>&1 | grep -q -- '--with-stream\( \|$\)'
 }
 
 run_compare() {
     local rounds=3 n=5000 cpu_n=20000 c r t key port dir=DIR
     find_nginx || {
-        say "compare skipped: nginx with its stream module is needed (Debian: apt-get install nginx-light libnginx-mod-stream)"
+        say "compare skipped: nginx with its stream module is needed (Debian: apt-get install nginx-light libnginx-mod-stream; macOS: brew install nginx)"
         return 0
     }
     need_go
     need_ab
     raise_nofile
-    check_ports "${ASYNC_PORTS[@]}" "$LB_PORT" "$THREAD_PORT" "$NGX_LB_PORT" "$NGX_STATIC_PORT" "$LB0_PORT" "$ASYNC0_PORT" "$THREAD0_PORT"
     build
+    check_ports "${ASYNC_PORTS[@]}" "$LB_PORT" "$THREAD_PORT" "$NGX_LB_PORT" "$NGX_STATIC_PORT" "$LB1_PORT" "$ASYNC1_PORT" "$THREAD1_PORT"
     if [ "$dry" = 0 ]; then
         mkdir -p "$LOGS" "$DOC"
         dir=$(mktemp -d)
@@ -525,20 +599,23 @@ run_compare() {
         nginx_conf /path/to/this/repository logs >"$DOC/nginx.conf"
     fi
     start_ours
-    # Each program once more with -procs 0: one thread per core instead of
-    # its default, one (see the comment on -procs in each program).
-    start lb_procs0 "$LB0_PORT" "$BIN/lb" -procs 0 "$LB0_PORT"
-    start async_server_procs0 "$ASYNC0_PORT" "$BIN/async_server" -procs 0 "$ASYNC0_PORT"
-    start server_thread_http_procs0 "$THREAD0_PORT" "$BIN/server_thread_http" -procs 0 "$THREAD0_PORT"
-    start nginx "$NGX_LB_PORT" nginx -p "$dir" -c "$dir/nginx.conf"
-    wait_port nginx "$NGX_STATIC_PORT" "${PID_OF[nginx]}"
+    # Each program once more with -procs 1: one thread, as the Python ran,
+    # instead of Go's own choice (the default).
+    start lb_procs1 "$LB1_PORT" log "$BIN/lb" -procs 1 "$LB1_PORT"
+    start async_server_procs1 "$ASYNC1_PORT" log "$BIN/async_server" -procs 1 "$ASYNC1_PORT"
+    start server_thread_http_procs1 "$THREAD1_PORT" log "$BIN/server_thread_http" -procs 1 "$THREAD1_PORT"
+    start nginx "$NGX_LB_PORT" connect nginx -p "$dir" -c "$dir/nginx.conf"
+    local ngx
+    ngx=$(pid_of nginx)
+    wait_port nginx "$NGX_STATIC_PORT" "$ngx" connect
+    ngx="$ngx $(pgrep -P "$ngx" | tr '\n' ' ')"
     # target:port:processes whose CPU time counts (nginx: master and workers)
     local targets=(
-        "lb:$LB_PORT:${PID_OF[lb]}" "lb_procs0:$LB0_PORT:${PID_OF[lb_procs0]}"
-        "nginx_lb:$NGX_LB_PORT:${PID_OF[nginx]} $(pgrep -P "${PID_OF[nginx]}" | tr '\n' ' ')"
-        "async:${ASYNC_PORTS[0]}:${PID_OF[async_server_${ASYNC_PORTS[0]}]}" "async_procs0:$ASYNC0_PORT:${PID_OF[async_server_procs0]}"
-        "thread:$THREAD_PORT:${PID_OF[server_thread_http]}" "thread_procs0:$THREAD0_PORT:${PID_OF[server_thread_http_procs0]}"
-        "nginx_static:$NGX_STATIC_PORT:${PID_OF[nginx]} $(pgrep -P "${PID_OF[nginx]}" | tr '\n' ' ')"
+        "lb:$LB_PORT:$(pid_of lb)" "lb_procs1:$LB1_PORT:$(pid_of lb_procs1)"
+        "nginx_lb:$NGX_LB_PORT:$ngx"
+        "async:${ASYNC_PORTS[0]}:$(pid_of "async_server_${ASYNC_PORTS[0]}")" "async_procs1:$ASYNC1_PORT:$(pid_of async_server_procs1)"
+        "thread:$THREAD_PORT:$(pid_of server_thread_http)" "thread_procs1:$THREAD1_PORT:$(pid_of server_thread_http_procs1)"
+        "nginx_static:$NGX_STATIC_PORT:$ngx"
     )
     new_manifest drop nginx nginx_cpu
     STEPS=$(((${#LEVELS[@]} + 1) * rounds * ${#targets[@]}))
@@ -568,7 +645,7 @@ run_compare() {
     cp "$dir"/nginx_*.log "$LOGS/" 2>/dev/null || true
     rm -rf "$dir"
     if [ ! -f "$DOC/meta.tsv" ]; then
-        MODE_NOTE=""
+        MODE_NOTE="" C10K_NOTE=""
         meta
     fi
     grep -v '^nginx' "$DOC/meta.tsv" >"$DOC/meta.tsv.new" || true
@@ -586,8 +663,9 @@ if [ "$dry" = 1 ]; then
     check_ports() { :; }
     build() { BIN='$BIN'; }
     start() {
-        printf 'start %s on port %s: %s\n' "$1" "$2" "${*:3}"
-        PID_OF[$1]=PID
+        printf 'start %s on port %s: %s\n' "$1" "$2" "${*:4}"
+        PIDS+=(PID)
+        NAMES+=("$1")
     }
     wait_port() { :; }
     pgrep() { echo PID; }

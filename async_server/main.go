@@ -6,7 +6,7 @@
 // of asyncore (the loop, and goroutines for the blocking calls) is in
 // asyncore.go.
 //
-// Usage: async_server [-root DIR] [-bind HOST] [-timeout D] [-procs N] [-cpuprofile FILE] [port]
+// Usage: async_server [-root DIR] [-bind HOST] [-timeout D] [-min-rate N] [-rate-grace D] [-max-conns N] [-procs N] [-cpuprofile FILE] [port]
 package main
 
 import (
@@ -77,7 +77,7 @@ func (s *server) handleAccept(conn net.Conn) *client {
 // the Server (Server.__init__: listen, and log the port), run the loop.
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
 	fs := flag.NewFlagSet("async_server", flag.ContinueOnError)
-	common := tcpserver.AddFlags(fs, 1) // one thread, as asyncore's loop ran on
+	common := tcpserver.AddFlags(fs)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
 	pace := tcpserver.AddPaceFlags(fs)
 	port, err := tcpserver.ParseArgs(fs, args, stderr, 8887)

@@ -26,7 +26,7 @@ type config struct {
 // parseArgs reads the flags and the port (default 44444).
 func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("lb", flag.ContinueOnError)
-	cfg := &config{common: tcpserver.AddFlags(fs, 1)} // one thread, as lb.py's asyncore loop ran on
+	cfg := &config{common: tcpserver.AddFlags(fs)}
 	fs.StringVar(&cfg.list, "backends", defaultBackends, "comma-separated host:port of each backend, in round-robin order")
 	fs.DurationVar(&cfg.dialTimeout, "dial-timeout", 2*time.Second, "give up on a backend that has not answered a connect in this long")
 	fs.DurationVar(&cfg.idle, "idle", time.Minute, "close a joined pair of connections when nothing has moved either way for this long")

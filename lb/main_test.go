@@ -528,3 +528,6 @@ func request(addr string) bool {
 	b, err := io.ReadAll(c)
 	return err == nil && bytes.HasPrefix(b, []byte("HTTP/1.0 200 OK"))
 }
+
+// TestProcs: Go's own thread count by default, -procs when given.
+func TestProcs(t *testing.T) { progtest.Procs(t) }

@@ -85,3 +85,6 @@ func TestRobustness(t *testing.T) { progtest.Robustness(t, run) }
 func TestFileLimit(t *testing.T) {
 	progtest.FileLimit(t, "-root", progtest.DocRoot(t), "-timeout", "300ms")
 }
+
+// TestProcs: Go's own thread count by default, -procs when given.
+func TestProcs(t *testing.T) { progtest.Procs(t, "-root", progtest.DocRoot(t)) }

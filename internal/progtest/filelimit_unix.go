@@ -3,15 +3,10 @@
 package progtest
 
 import (
-	"bufio"
 	"io"
-	"os"
 	"os/exec"
-	"regexp"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // FileLimit runs the program as a process of its own (the test binary,
@@ -26,49 +21,19 @@ func FileLimit(t *testing.T, flags ...string) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("needs bash, for ulimit")
 	}
-	args := append([]string{"-c", `ulimit -n 256 && exec "$0" "$@"`, os.Args[0], "-bind", "127.0.0.1"}, append(flags, "0")...)
-	cmd := exec.Command("bash", args...)
-	cmd.Env = append(os.Environ(), runMain+"=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var log syncBuffer
-	started := make(chan string, 1)
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			log.Write([]byte(sc.Text() + "\n")) // NOTE: a buffer's Write does not fail.
-			if m := regexp.MustCompile(`running on port (\d+), .* -max-conns (\d+),`).FindStringSubmatch(sc.Text()); m != nil {
-				started <- m[1]
-			}
-		}
-	}()
+	p := StartProcess(t, []string{"bash", "-c", `ulimit -n 256 && exec "$0" "$@"`}, nil, flags...)
 	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM) // NOTE: Wait reports how it ended.
-		if err := cmd.Wait(); err != nil {
+		if err := p.Stop(); err != nil {
 			t.Errorf("program: %v", err)
 		}
-		<-copied
-		if strings.Contains(log.String(), "too many open files") {
-			t.Errorf("the program ran out of file descriptors:\n%s", log.String())
+		if strings.Contains(p.Log(), "too many open files") {
+			t.Errorf("the program ran out of file descriptors:\n%s", p.Log())
 		}
-		if !strings.Contains(log.String(), "-max-conns 96,") {
-			t.Errorf("-max-conns is not half of 256 less headroom:\n%s", log.String())
+		if !strings.Contains(p.Log(), "-max-conns 96,") {
+			t.Errorf("-max-conns is not half of 256 less headroom:\n%s", p.Log())
 		}
 	}()
-	var addr string
-	select {
-	case port := <-started:
-		addr = "127.0.0.1:" + port
-	case <-time.After(Timeout):
-		t.Fatalf("the program did not start:\n%s", log.String())
-	}
+	addr := p.Addr
 	for range 300 {
 		Dial(t, addr)
 	}

@@ -9,7 +9,8 @@
 //
 // Usage: report -runs runs.tsv -meta meta.tsv -out RESULTS.md -svg dokumentasi/rps.svg [-strict]
 //
-//	report -cputicks PID...   prints the user and system CPU time of the processes, summed, in clock ticks
+//	report -cputicks PID...    prints the user and system CPU time of the processes, summed, in clock ticks
+//	report -ports-free PORT... exits 1, saying which and why, if one of the ports cannot be listened on
 package main
 
 import (
@@ -23,9 +24,19 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"progjar/internal/tcpserver"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-ports-free" {
+		if err := PortsFree(os.Args[2:], 3, time.Second); err != nil {
+			fmt.Fprintln(os.Stderr, "run_all.sh:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "-cputicks" {
 		user, sys, err := CPUTicks(os.Args[2:])
 		if err != nil {
@@ -49,6 +60,33 @@ func main() {
 		fmt.Fprintln(os.Stderr, "report:", err)
 		os.Exit(1)
 	}
+}
+
+// PortsFree checks that each port can be listened on, as the programs
+// will listen on it, and gives a taken one tries chances, wait apart: a
+// port from 32768 up can be held for a moment by an outgoing connection. It
+// returns the error of the first port that stays taken, which names it and
+// says how to see who holds it on this system. It works where ss does not
+// exist (macOS, Windows).
+func PortsFree(ports []string, tries int, wait time.Duration) error {
+	for _, p := range ports {
+		port, err := strconv.Atoi(p)
+		if err != nil {
+			return fmt.Errorf("%q is not a port", p)
+		}
+		for i := 1; ; i++ {
+			ln, err := tcpserver.Listen("", port)
+			if err == nil {
+				ln.Close() // NOTE: only whether it could listen mattered.
+				break
+			}
+			if i == tries {
+				return err
+			}
+			time.Sleep(wait)
+		}
+	}
+	return nil
 }
 
 func run(runsPath, metaPath, outPath, svgPath string, strict bool) error {

@@ -4,11 +4,13 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"progjar/internal/progtest"
 )
@@ -103,6 +105,34 @@ func TestMarkdownAndCheck(t *testing.T) {
 	}
 	if err != nil && strings.Contains(err.Error(), "py_thread") {
 		t.Errorf("Check counts the Python programs' failures: %v", err)
+	}
+}
+
+// TestMarkdownWithoutProc: on a system without /proc (macOS, the BSDs)
+// there is no peak memory and no CPU time, and a skipped C10K has its
+// reason: RESULTS.md says so, and prints no number for what was not
+// measured.
+func TestMarkdownWithoutProc(t *testing.T) {
+	runs, err := ParseRuns(strings.NewReader("main\tlb\t10\t1000\t1\tab23_ok.txt\n"+
+		"c10k\tthread\t10\t1000\t1\tab23_ok.txt\t\tyes\n"+
+		"nginx\tlb\t10\t1000\t1\tab23_ok.txt\n"+
+		"nginx_cpu\tlb\t50\t1000\t1\tab23_ok.txt\t\t\t\t\n"), "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := Markdown(runs, map[string]string{"proc": "no"}, "rps.svg")
+	for _, want := range []string{
+		"Peak memory is not measured here: this system has no /proc",
+		"| 1000 | 0 | 12287 | 0.8 | - | yes |",
+		"### CPU time per request\n\nNot measured here",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("RESULTS.md lacks %q; it is:\n%s", want, md)
+		}
+	}
+	skipped := Markdown(runs[:1], map[string]string{"c10k": "Skipped: the open-file limit here is 256."}, "rps.svg")
+	if !strings.Contains(skipped, "## C10K\n\nSkipped: the open-file limit here is 256.") {
+		t.Errorf("a skipped C10K is not said:\n%s", skipped)
 	}
 }
 
@@ -247,3 +277,27 @@ func TestParseStat(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { progtest.Main(m, nil) }
+
+// TestPortsFree: a port that something listens on is named, with how to
+// see who holds it; free ports pass.
+func TestPortsFree(t *testing.T) {
+	busy, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, port, _ := net.SplitHostPort(busy.Addr().String())
+	err = PortsFree([]string{port}, 2, time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "port "+port+" is already in use") {
+		t.Errorf("a port in use: %v", err)
+	}
+	free, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ = net.SplitHostPort(free.Addr().String())
+	free.Close()
+	if err := PortsFree([]string{port}, 1, 0); err != nil {
+		t.Errorf("a free port: %v", err)
+	}
+}

@@ -94,7 +94,7 @@ func Markdown(runs []Run, meta map[string]string, chart string) string {
 	}
 	lbCost(&b, group(runs, "main", "lb"), group(runs, "main", "async"))
 	againstAssignment(&b, runs)
-	c10k(&b, runs)
+	c10k(&b, runs, meta)
 	pythonHere(&b, runs, meta)
 	againstNginx(&b, runs, meta)
 	goBench(&b, meta)
@@ -196,7 +196,7 @@ func againstAssignment(b *strings.Builder, runs []Run) {
 	}
 }
 
-func c10k(b *strings.Builder, runs []Run) {
+func c10k(b *strings.Builder, runs []Run, meta map[string]string) {
 	var rs []Run
 	for _, r := range runs {
 		if r.Section == "c10k" {
@@ -204,6 +204,9 @@ func c10k(b *strings.Builder, runs []Run) {
 		}
 	}
 	if len(rs) == 0 {
+		if note := meta["c10k"]; note != "" {
+			fmt.Fprintf(b, "## C10K\n\n%s\n\n", note)
+		}
 		return
 	}
 	order := map[string]int{"thread": 0, "async": 1, "lb": 2}
@@ -214,9 +217,13 @@ func c10k(b *strings.Builder, runs []Run) {
 		return rs[i].Concurrency < rs[j].Concurrency
 	})
 	b.WriteString("## C10K\n\nThousands of connections at once. Peak memory is the server's resident set at its " +
-		"highest (VmHWM) since it started; for the lb, the lb's own. \"Still up\" means the program answered a " +
-		"request after the run.\n\n" +
-		"| Target | Command | Complete | Failed | Req/s | Time per request (ms) | Peak memory (MiB) | Still up |\n" +
+		"highest (VmHWM, from /proc) since it started; for the lb, the lb's own. \"Still up\" means the program " +
+		"answered a request after the run.\n\n")
+	if meta["proc"] == "no" {
+		b.WriteString("Peak memory is not measured here: this system has no /proc (macOS and the BSDs do not), and " +
+			"its ps gives the memory now, not the peak.\n\n")
+	}
+	b.WriteString("| Target | Command | Complete | Failed | Req/s | Time per request (ms) | Peak memory (MiB) | Still up |\n" +
 		"|---|---|---:|---:|---:|---:|---:|:---:|\n")
 	for _, r := range rs {
 		t := find(r.Target)
@@ -226,8 +233,12 @@ func c10k(b *strings.Builder, runs []Run) {
 		} else {
 			res = fmt.Sprintf("- | - | - | - (%v)", r.Err)
 		}
-		fmt.Fprintf(b, "| %s | `ab -n %d -c %d -r -k -s 99999 %s` | %s | %.1f | %s |\n",
-			r.Target, r.Requests, r.Concurrency, t.url, res, float64(r.RSSKiB)/1024, or(r.Up, "-"))
+		rss := "-"
+		if r.RSSKiB > 0 {
+			rss = fmt.Sprintf("%.1f", float64(r.RSSKiB)/1024)
+		}
+		fmt.Fprintf(b, "| %s | `ab -n %d -c %d -r -k -s 99999 %s` | %s | %s | %s |\n",
+			r.Target, r.Requests, r.Concurrency, t.url, res, rss, or(r.Up, "-"))
 	}
 	b.WriteString("\n")
 }
@@ -246,9 +257,12 @@ func pythonHere(b *strings.Builder, runs []Run, meta map[string]string) {
 	b.WriteString("## The course's Python programs on this machine\n\n" +
 		"The originals (`--python DIR`), run in the same session with the same `ab` commands but fewer requests " +
 		"for the thread server (each finished connection leaves a thread spinning, so it slows down as it goes). " +
-		"The Python servers answer `/` with an empty 404, ours with page.html. They listen with a backlog of 5 " +
-		"(`listen(5)`): at c = 50 and 100 a connection that finds it full waits for the kernel's SYN retry, a " +
-		"second or more (see the longest request in the raw outputs, `py_lb_50.txt` ...).\n\n")
+		"The Python servers answer `/` with an empty 404, ours with page.html. async_server.py and lb.py listen " +
+		"with a backlog of 5 (`listen(5)`), server_thread_http.py with one of 1 (`listen(1)`): at c = 50 and 100 " +
+		"a connection that finds it full waits for the kernel's SYN retry, a second or more (see the longest " +
+		"request in the raw outputs, `py_lb_50.txt` ...). asyncore watches its sockets with select(), which " +
+		"refuses a descriptor of 1024 or more: lb.py fails at about 500 clients at once (two descriptors each), " +
+		"async_server.py at about 1000, so the C10K runs are not made with them.\n\n")
 	if note := meta["python"]; note != "" {
 		fmt.Fprintf(b, "%s\n\n", note)
 	}
@@ -274,12 +288,12 @@ func pythonHere(b *strings.Builder, runs []Run, meta map[string]string) {
 // each with the nginx target it is compared with.
 var compareTargets = []struct{ key, label, peer string }{
 	{"lb", "lb", "nginx_lb"},
-	{"lb_procs0", "lb -procs 0", "nginx_lb"},
+	{"lb_procs1", "lb -procs 1", "nginx_lb"},
 	{"nginx_lb", "nginx stream proxy", ""},
 	{"async", "async_server", "nginx_static"},
-	{"async_procs0", "async_server -procs 0", "nginx_static"},
+	{"async_procs1", "async_server -procs 1", "nginx_static"},
 	{"thread", "server_thread_http", "nginx_static"},
-	{"thread_procs0", "server_thread_http -procs 0", "nginx_static"},
+	{"thread_procs1", "server_thread_http -procs 1", "nginx_static"},
 	{"nginx_static", "nginx static", ""},
 }
 
@@ -386,7 +400,7 @@ func againstNginx(b *strings.Builder, runs []Run, meta map[string]string) {
 	fmt.Fprintf(b, "## Against nginx\n\n"+
 		"`./run_all.sh compare` (%s): nginx as a round-robin stream (L4) proxy over the same four "+
 		"async_servers, and as a static file server with a connection per request, each against ours on "+
-		"`/page.html`; each of ours also with `-procs 0` (one thread per core instead of its default, one). "+
+		"`/page.html`; each of ours also with `-procs 1` (one thread, as the Python ran, instead of Go's own choice, the default). "+
 		"All targets take turns, %d rounds, so that a slow moment of this shared machine falls on all.\n\n",
 		or(meta["nginx"], "nginx"), nRounds)
 	fmt.Fprintf(b, "### Requests per second\n\n`ab -n %d -c C -r -k -s 99999`: the median of the rounds, "+
@@ -463,6 +477,10 @@ func cpuTable(b *strings.Builder, runs []Run, meta map[string]string) {
 		}
 	}
 	if len(rows) == 0 {
+		if meta["proc"] == "no" {
+			b.WriteString("\n### CPU time per request\n\nNot measured here: the CPU time of each program is read " +
+				"from /proc/PID/stat, and this system has no /proc (macOS and the BSDs do not).\n")
+		}
 		return
 	}
 	var cpuWidths, rpsWidths []float64

@@ -56,13 +56,12 @@ type Flags struct {
 	procs, maxConns  *int
 }
 
-// AddFlags adds -bind, -max-conns, -procs and -cpuprofile to fs. procs is
-// the program's default for -procs.
-func AddFlags(fs *flag.FlagSet, procs int) *Flags {
+// AddFlags adds -bind, -max-conns, -procs and -cpuprofile to fs.
+func AddFlags(fs *flag.FlagSet) *Flags {
 	return &Flags{
 		bind:       fs.String("bind", "", "address to listen on (empty: every address, IPv4 and IPv6; the Python took every IPv4 one)"),
 		maxConns:   fs.Int("max-conns", DefaultMaxConns(), "clients served at once; more wait in the kernel's queue (default: half the open-file limit, less some headroom)"),
-		procs:      fs.Int("procs", procs, "threads that run Go code at once (GOMAXPROCS); 0: one per core"),
+		procs:      fs.Int("procs", 0, "threads that run Go code at once (GOMAXPROCS); 0: Go's own choice, the GOMAXPROCS environment variable or else the CPUs the program may use; 1: one, as the Python's asyncore loop and its GIL"),
 		cpuprofile: fs.String("cpuprofile", "", "write a CPU profile to this file, for go tool pprof"),
 	}
 }
@@ -82,9 +81,7 @@ func (f *Flags) Start(port int, stderr io.Writer) (net.Listener, *Log, func(), e
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if *f.procs == 0 {
-		runtime.GOMAXPROCS(runtime.NumCPU())
-	} else {
+	if *f.procs > 0 {
 		runtime.GOMAXPROCS(*f.procs)
 	}
 	stop, err := StartCPUProfile(*f.cpuprofile)
