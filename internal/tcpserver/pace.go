@@ -152,6 +152,11 @@ func (r *Reader) Read(b []byte) (int, error) {
 // MinRate, is cut off.
 func Write(c net.Conn, bufs net.Buffers, file *os.File, size int64, pace Pace) error {
 	m := pace.meter(time.Now())
+	return write(c, bufs, file, size, &m)
+}
+
+// write is Write, held to m.
+func write(c net.Conn, bufs net.Buffers, file *os.File, size int64, m *meter) error {
 	var sent int64 // of the file
 	for len(bufs) > 0 || file != nil && sent < size {
 		if err := c.SetWriteDeadline(m.deadline()); err != nil {
@@ -172,6 +177,36 @@ func Write(c net.Conn, bufs net.Buffers, file *os.File, size int64, pace Pace) e
 		}
 		if err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// SeesUnsent reports whether this system tells how much of an answer the
+// kernel holds still unsent (see awaitSent).
+func SeesUnsent() bool { return seesUnsent }
+
+// awaitSent holds c, once an answer has been written whole, until the
+// kernel has sent it, at the pace of m; it returns the error to cut c off
+// with. An answer is written when the kernel has taken it, and Linux takes
+// up to 4 MiB for a client: closing then would leave it to the kernel to
+// deliver, however slowly the client reads, for as long as that takes.
+// Where the system does not tell (unsent), it returns at once.
+func awaitSent(c net.Conn, m *meter) error {
+	left, ok := unsent(c)
+	for poll := 20 * time.Millisecond; ok && left > 0; poll = min(2*poll, time.Second) {
+		time.Sleep(min(poll, time.Until(m.deadline())))
+		now := time.Now()
+		n, seen := unsent(c)
+		if !seen {
+			return nil
+		}
+		m.add(int64(left-n), now)
+		left = n
+		if !now.Before(m.deadline()) {
+			if err := m.check(now); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -198,13 +233,19 @@ const (
 	LingerBytes = 4 << 20
 )
 
-// WriteAndClose sends a whole response (see Write) and closes the
-// connection. With linger, for an answer sent while the client may still
-// be sending, it drains the connection first (see Drain). A client cut off
-// for its pace is closed with a reset (see reset).
+// WriteAndClose sends a whole response (see Write), waits until the
+// kernel has sent it (see awaitSent), and closes the connection. With
+// linger, for an answer sent while the client may still be sending, it
+// drains the connection first (see Drain). A client cut off for its pace
+// is closed with a reset (see reset).
 func WriteAndClose(c net.Conn, bufs net.Buffers, file *os.File, size int64, linger bool, pace Pace) error {
 	defer c.Close() // NOTE: nothing is left to do with a close error.
-	if err := Write(c, bufs, file, size, pace); err != nil {
+	m := pace.meter(time.Now())
+	err := write(c, bufs, file, size, &m)
+	if err == nil {
+		err = awaitSent(c, &m)
+	}
+	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			reset(c)
 		}

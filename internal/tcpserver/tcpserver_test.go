@@ -3,6 +3,7 @@ package tcpserver_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"log"
 	"net"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"progjar/internal/progtest"
+	"progjar/internal/rcvbuf"
 	. "progjar/internal/tcpserver"
 )
 
@@ -177,5 +179,41 @@ func TestWriteFileWhole(t *testing.T) {
 	}
 	if !bytes.Equal(got.Bytes(), append([]byte("head\n"), want...)) {
 		t.Errorf("got %d bytes, want the head and the %d of the file, in order", got.Len(), len(want))
+	}
+}
+
+// TestAwaitSent: an answer the kernel took whole, for a client that does
+// not read it, is not left to the kernel: WriteAndClose waits while it is
+// unsent, at the pace, and cuts the client off. (Before, a client reading a
+// few bytes a second held its connection open, in the kernel, for as long
+// as it pleased.)
+func TestAwaitSent(t *testing.T) {
+	if !SeesUnsent() {
+		t.Skip("this system does not tell how much a socket has not sent yet")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := rcvbuf.Dialer(1024, time.Second).Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := make([]byte, 80000)
+	err = WriteAndClose(server, net.Buffers{answer}, nil, 0, false, Pace{Timeout: 300 * time.Millisecond})
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("WriteAndClose to a client that reads nothing: %v, want it cut off", err)
+	}
+	if err := client.SetDeadline(time.Now().Add(progtest.Timeout)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.Copy(io.Discard, client); got >= int64(len(answer)) {
+		t.Errorf("the client got all %d bytes; want it cut off", got)
 	}
 }
