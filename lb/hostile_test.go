@@ -11,6 +11,8 @@ import (
 
 	"progjar/httpserver"
 	"progjar/internal/progtest"
+	"progjar/internal/rcvbuf"
+	"progjar/internal/tcpserver"
 )
 
 // httpBackends starts n in-process HTTP backends serving root, as the
@@ -182,4 +184,30 @@ func TestMaxConns(t *testing.T) {
 func TestFileLimit(t *testing.T) {
 	addrs, _ := backends(t, 2, cutAfter(300*time.Millisecond))
 	progtest.FileLimit(t, "-backends", strings.Join(addrs, ","))
+}
+
+// TestUnreadAnswerThroughLB: the lb does not leave to the kernel an answer
+// the client does not read: the kernel takes it whole (Linux grows a
+// socket's buffer to take up to 4 MiB) and, once the lb closed, delivered
+// it at the client's pace for as long as the client pleased. By the rule of
+// -idle, a client that takes nothing is cut off.
+func TestUnreadAnswerThroughLB(t *testing.T) {
+	if !tcpserver.SeesUnsent() {
+		t.Skip("this system does not tell how much a socket has not sent yet")
+	}
+	answer := make([]byte, 80000)
+	addrs, _ := backends(t, 1, func(_ int, c net.Conn) { c.Write(answer) }) // NOTE: the client checks what arrives.
+	p := startLB(t, addrs, "-idle", "300ms")
+	c, err := rcvbuf.Dialer(1024, progtest.Timeout).Dial("tcp", p.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	time.Sleep(2 * time.Second) // reads nothing meanwhile: past the lb's linger (a second) and -idle
+	if err := c.SetDeadline(time.Now().Add(progtest.Timeout)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.Copy(io.Discard, c); got >= int64(len(answer)) {
+		t.Errorf("a client that read nothing for two seconds got all %d bytes; want it cut off after -idle", got)
+	}
 }

@@ -59,6 +59,16 @@ func (s *server) newPair(client, backend tcpConn) *pair {
 
 func (p *pair) touch() { p.last.Store(time.Now().UnixNano()) }
 
+// finish is called when both directions are done: it waits, by the rule
+// of -idle, until the kernel has sent the client what the lb wrote to it.
+// The kernel takes up to 4 MiB at once (Linux), and after the close it
+// would deliver that at the client's pace, however slow, for as long as it
+// takes; a client that takes nothing for -idle is cut off (where the
+// system tells, see tcpserver.AwaitSent).
+func (p *pair) finish() {
+	_ = tcpserver.AwaitSent(p.client.c, p.idle) // NOTE: cut off or sent: the client is closed next either way.
+}
+
 // other returns the other side of the pair.
 func (p *pair) other(x *side) *side {
 	if x == &p.client {

@@ -157,8 +157,12 @@ func (p *pair) end(dst *side, err error) {
 	if !tcpserver.Quiet(err) {
 		p.log.Printf("%s -> %s: %v", p.other(dst).c.RemoteAddr(), dst.c.RemoteAddr(), err)
 	}
-	p.client.c.Close() // NOTE: closing only to stop both directions.
+	// NOTE: closing only to stop both directions. Once the backend has
+	// said all it will, the client is left to finish, which closes it.
 	p.backend.c.Close()
+	if !p.answered.Load() {
+		p.client.c.Close()
+	}
 }
 
 // server mirrors class Server in lb.py.
@@ -213,6 +217,7 @@ func (s *server) forward(client tcpConn, order []*backend) {
 	}()
 	p.fromBackend()
 	<-done
+	p.finish()
 }
 
 // run mirrors main() in lb.py: read the port (default 44444), make the

@@ -212,6 +212,19 @@ func awaitSent(c net.Conn, m *meter) error {
 	return nil
 }
 
+// AwaitSent holds c until the kernel has sent what it holds for it, for as
+// long as something is sent at least every idle (see awaitSent); then it
+// cuts c off with a reset and returns the error. The lb's rule, -idle,
+// after the last byte of an answer.
+func AwaitSent(c net.Conn, idle time.Duration) error {
+	m := Pace{Timeout: idle}.meter(time.Now())
+	err := awaitSent(c, &m)
+	if err != nil {
+		reset(c)
+	}
+	return err
+}
+
 // copyFile sends bytes from..size of file to c. It starts at from even
 // if the last copy read further: a copy that does not use sendfile reads a
 // piece of the file before it writes it, and loses it if the write fails.
