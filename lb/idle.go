@@ -39,9 +39,10 @@ type tcpConn interface {
 // passed while the pair was busy. It has no ReadFrom or WriteTo, so that
 // io.CopyBuffer goes through Read and Write.
 type side struct {
-	c      tcpConn
-	p      *pair
-	broken bool // a write to it failed; only the copy that writes to it looks
+	c       tcpConn
+	p       *pair
+	broken  bool  // a write to it failed; only the copy that writes to it looks
+	written int64 // bytes written to it, likewise
 }
 
 // newPair joins client and backend. The deadlines are set once, here, and
@@ -66,7 +67,7 @@ func (p *pair) touch() { p.last.Store(time.Now().UnixNano()) }
 // takes; a client that takes nothing for -idle is cut off (where the
 // system tells, see tcpserver.AwaitSent).
 func (p *pair) finish() {
-	_ = tcpserver.AwaitSent(p.client.c, p.idle) // NOTE: cut off or sent: the client is closed next either way.
+	_ = tcpserver.AwaitSent(p.client.c, p.client.written, p.idle) // NOTE: cut off or sent: the client is closed next either way.
 }
 
 // other returns the other side of the pair.
@@ -102,16 +103,16 @@ func (x *side) Write(b []byte) (int, error) {
 	for {
 		n, err := x.c.Write(b[written:])
 		written += n
-		if err == nil {
-			return written, nil
-		}
-		if n > 0 {
+		if err != nil && n > 0 {
 			x.p.touch()
 		}
-		if !x.p.alive(err, x.c.SetWriteDeadline) {
+		if err != nil && !x.p.alive(err, x.c.SetWriteDeadline) {
 			x.broken = true
-			return written, err
+		} else if err != nil {
+			continue
 		}
+		x.written += int64(written)
+		return written, err
 	}
 }
 

@@ -186,13 +186,22 @@ func write(c net.Conn, bufs net.Buffers, file *os.File, size int64, m *meter) er
 // kernel holds still unsent (see awaitSent).
 func SeesUnsent() bool { return seesUnsent }
 
-// awaitSent holds c, once an answer has been written whole, until the
-// kernel has sent it, at the pace of m; it returns the error to cut c off
-// with. An answer is written when the kernel has taken it, and Linux takes
-// up to 4 MiB for a client: closing then would leave it to the kernel to
-// deliver, however slowly the client reads, for as long as that takes.
-// Where the system does not tell (unsent), it returns at once.
-func awaitSent(c net.Conn, m *meter) error {
+// smallAnswer is the most awaitSent leaves to the kernel without a look:
+// a client's receive window takes that much whole (64 KiB is a common
+// first window), unless the client shrinks it on purpose, and then the
+// kernel holds little for it.
+const smallAnswer = 64 << 10
+
+// awaitSent holds c, once an answer of size bytes has been written whole,
+// until the kernel has sent it, at the pace of m; it returns the error to
+// cut c off with. An answer is written when the kernel has taken it, and
+// Linux takes up to 4 MiB for a client: closing then would leave it to the
+// kernel to deliver, however slowly the client reads, for as long as that
+// takes. Where the system does not tell (unsent), it returns at once.
+func awaitSent(c net.Conn, size int64, m *meter) error {
+	if size <= smallAnswer {
+		return nil
+	}
 	left, ok := unsent(c)
 	for poll := 20 * time.Millisecond; ok && left > 0; poll = min(2*poll, time.Second) {
 		time.Sleep(min(poll, time.Until(m.deadline())))
@@ -212,17 +221,24 @@ func awaitSent(c net.Conn, m *meter) error {
 	return nil
 }
 
-// AwaitSent holds c until the kernel has sent what it holds for it, for as
-// long as something is sent at least every idle (see awaitSent); then it
-// cuts c off with a reset and returns the error. The lb's rule, -idle,
-// after the last byte of an answer.
-func AwaitSent(c net.Conn, idle time.Duration) error {
+// AwaitSent holds c, to which size bytes were written, until the kernel
+// has sent what it holds of them, for as long as something is sent at
+// least every idle (see awaitSent); then it cuts c off with a reset and
+// returns the error. The lb's rule, -idle, after the last byte of an answer.
+func AwaitSent(c net.Conn, size int64, idle time.Duration) error {
 	m := Pace{Timeout: idle}.meter(time.Now())
-	err := awaitSent(c, &m)
+	err := awaitSent(c, size, &m)
 	if err != nil {
 		reset(c)
 	}
 	return err
+}
+
+func bufsLen(bufs net.Buffers) (n int) {
+	for _, b := range bufs {
+		n += len(b)
+	}
+	return n
 }
 
 // copyFile sends bytes from..size of file to c. It starts at from even
@@ -254,9 +270,10 @@ const (
 func WriteAndClose(c net.Conn, bufs net.Buffers, file *os.File, size int64, linger bool, pace Pace) error {
 	defer c.Close() // NOTE: nothing is left to do with a close error.
 	m := pace.meter(time.Now())
+	total := int64(bufsLen(bufs)) + size // before write, which empties bufs
 	err := write(c, bufs, file, size, &m)
 	if err == nil {
-		err = awaitSent(c, &m)
+		err = awaitSent(c, total, &m)
 	}
 	if err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
