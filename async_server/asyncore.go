@@ -115,6 +115,10 @@ func (c *client) serve(events chan<- event, pace tcpserver.Pace) {
 			return
 		}
 		reply := c.s.http.Open(a.send)
+		// Fix: the Python's send (dispatcher_with_send) sent at most 64 KiB
+		// and kept the rest for later, and its close() right after dropped
+		// it: every answer over 64 KiB was cut. Here all of it is written,
+		// then the connection is closed.
 		// NOTE: a failed write means the client left; nobody is left to tell.
 		_ = tcpserver.WriteAndClose(c.conn, reply.Bufs, reply.File, reply.Size, a.linger, pace)
 		reply.Close()
