@@ -2,9 +2,10 @@ package main
 
 // This file adds what lb.py did not have: it connected to the backend whose
 // turn it was, blindly, and when that backend was down the client got
-// nothing. Here a backend that refuses a connection (or lets three in a
-// row time out) is marked down: the turns go round the others, it is tried
-// last, and it is checked every -retry until it accepts again.
+// nothing. Here a backend that refuses a connection, or cannot be reached,
+// or lets three in a row time out, is marked down: the turns go round the
+// others, it is tried last, and it is checked every -retry until it
+// accepts again.
 
 import (
 	"context"
@@ -58,13 +59,21 @@ func rotate(s []*backend, k int) {
 // isDown reports whether the backend is marked down at now.
 func (h *health) isDown(now time.Time) bool { return h.downUntil.Load() > now.UnixNano() }
 
-// markDown counts a failed connect to b, and marks b down if it refused, or
-// if connects to it have timed out timeoutsToMark times in a row. It logs
-// once when a backend goes down, not once per client; watch keeps it
-// marked until it accepts connections again.
+// markDown counts a failed connect to b, and marks b down if it refused
+// (or cannot be reached), or if connects to it have timed out
+// timeoutsToMark times in a row. A local error (no port or descriptor left
+// for the connect) says nothing of b and marks nothing. It logs once when
+// a backend goes down, not once per client; watch keeps it marked until it
+// accepts connections again.
 func (s *server) markDown(b *backend, err error) {
 	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() && b.timeouts.Add(1) < timeoutsToMark {
+	switch {
+	case tcpserver.Unreachable(err):
+	case errors.As(err, &ne) && ne.Timeout():
+		if b.timeouts.Add(1) < timeoutsToMark {
+			return
+		}
+	default:
 		return
 	}
 	now := time.Now()

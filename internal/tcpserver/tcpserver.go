@@ -223,6 +223,10 @@ func retryable(err error) bool {
 	return isAny(err, errTemporary) || errors.As(err, &ne) && ne.Timeout()
 }
 
+// Unreachable reports whether a connect failed because the peer is not
+// there: it refused the connection, or cannot be reached.
+func Unreachable(err error) bool { return isAny(err, errBackendDown) }
+
 // isAny reports whether err is one of errs (see errno_*.go).
 func isAny(err error, errs []error) bool {
 	for _, e := range errs {
