@@ -101,16 +101,15 @@ check_ports() {
 # associative arrays).
 PIDS=() NAMES=()
 
-# pid_of NAME: the process of the program started as NAME.
+# pid_of NAME: the process of the program last started as NAME (the
+# Python thread server is started anew for each level).
 pid_of() {
-    local i
+    local i pid=""
     for i in "${!NAMES[@]}"; do
-        [ "${NAMES[$i]}" != "$1" ] || {
-            echo "${PIDS[$i]}"
-            return
-        }
+        [ "${NAMES[$i]}" != "$1" ] || pid=${PIDS[$i]}
     done
-    die "no program was started as $1"
+    [ -n "$pid" ] || die "no program was started as $1"
+    echo "$pid"
 }
 
 # start NAME PORT READY COMMAND...: run a program with its log in
