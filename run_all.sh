@@ -447,12 +447,19 @@ run_serve() {
     wait "${PIDS[@]}" || true
 }
 
+# prefix TEXT: copy stdin to stdout line by line, each line after TEXT (a
+# shell loop: sed -u is GNU's, and mawk waits for a block of input).
+prefix() {
+    local line
+    while IFS= read -r line; do printf '%s%s\n' "$1" "$line"; done
+}
+
 # show NAME LABEL PORT COMMAND...: start, with each line of the program's
 # log shown here too, prefixed with [LABEL].
 show() {
     local name=$1 label=$2 port=$3
     shift 3
-    "$@" > >(tee "$LOGS/$name.log" | awk -v p="[$label] " '{ print p $0; fflush() }') 2>&1 &
+    "$@" > >(tee "$LOGS/$name.log" | prefix "[$label] ") 2>&1 &
     PIDS+=($!)
     NAMES+=("$name")
     wait_port "$name" "$port" "$!" log
