@@ -406,7 +406,7 @@ run_bench() {
     for c in "${LEVELS[@]}"; do bench main thread "$c" "$n" "$THREAD_PORT" "t_$c.txt"; done
     for c in "${LEVELS[@]}"; do bench main async "$c" "$n" 9002 "async_$c.txt"; done
     if [ "$quick" = 0 ] && [ -z "$C10K_NOTE" ]; then
-        say "C10K: open-file limit $(ulimit -n) (ab needs more than -c)"
+        [ "$dry" = 1 ] || say "C10K: open-file limit $(ulimit -n) (ab needs more than -c)"
         for c in 1000 10000; do bench c10k thread "$c" 20000 "$THREAD_PORT" "c10k_t_$c.txt" "$(pid_of server_thread_http)"; done
         for c in 1000 10000; do bench c10k async "$c" 20000 9002 "c10k_async_$c.txt" "$(pid_of async_server_9002)"; done
         for c in 1000 5000; do bench c10k lb "$c" 10000 "$LB_PORT" "c10k_lb_$c.txt" "$(pid_of lb)"; done
