@@ -143,14 +143,6 @@ func ratio(a, b float64) string {
 	return fmt.Sprintf("%.2f×", a/b)
 }
 
-// cell prints requests per second, or "-" for no result.
-func cell(rps float64) string {
-	if rps == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.0f", rps)
-}
-
 func lbCost(b *strings.Builder, lb, direct []Run) {
 	if len(lb) == 0 || len(direct) == 0 {
 		return
