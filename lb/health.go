@@ -107,15 +107,22 @@ func (s *server) markUp(b *backend, start time.Time) {
 	}
 }
 
-// startWatch starts watch in a goroutine, until ctx is done; the function
-// it returns waits for that goroutine to end.
-func (s *server) startWatch(ctx context.Context) (wait func()) {
+// startWatch starts watch in a goroutine, until ctx is done or the
+// function it returns is called; that function ends the goroutine and
+// waits for it. (It once only waited, and the watch ended only with ctx:
+// when accepting failed for good, run waited for Ctrl-C instead of
+// returning the error.)
+func (s *server) startWatch(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		s.watch(ctx)
 	}()
-	return func() { <-done }
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // watch connects, every retry interval, to each backend that is marked

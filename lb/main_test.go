@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -289,6 +290,26 @@ func TestMarkUpRace(t *testing.T) {
 	s.markUp(b, time.Now())
 	if b.isDown(time.Now()) {
 		t.Error("a connect that started after the failure did not end the mark")
+	}
+}
+
+// TestWatchStops: the check of backends marked down ends when run is done
+// with it, not only when the program is stopped. When accepting failed for
+// good, run waited for the watch, which waited for Ctrl-C: the lb hung
+// instead of exiting with the error.
+func TestWatchStops(t *testing.T) {
+	s := testServer(t)
+	s.backends = &BackendList{}
+	stop := s.startWatch(context.Background()) // never done
+	stopped := make(chan struct{})
+	go func() {
+		stop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(progtest.Timeout):
+		t.Fatal("the watch did not end when asked to")
 	}
 }
 
