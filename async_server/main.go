@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"net"
@@ -39,6 +40,9 @@ type client struct {
 // a connection stays open until its request is whole (or its time is up).
 func (c *client) handleRead(data []byte, err error) action {
 	done, bad := c.rcv.Add(data)
+	if !done && bad == nil && errors.Is(err, io.EOF) {
+		bad = c.rcv.End() // the client ended its sending: a body cut short gets 400
+	}
 	switch {
 	case bad != nil:
 		return action{send: c.s.http.Reject(bad), linger: true}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Copies of files are kept for files up to MaxCopy bytes, MaxCopies in
@@ -69,13 +70,14 @@ func (s *Server) Close() error { return s.files.root.Close() }
 // ignores a query string (the Python sent 404).
 func find(target string) (string, int) {
 	path, _, _ := strings.Cut(target, "?")
-	path = originForm(path)
-	if !strings.HasPrefix(path, "/") {
+	path, ok := originForm(path)
+	if !ok || !strings.HasPrefix(path, "/") {
 		return "", 400
 	}
 	// Decode %xx first, so that an encoded ../ is caught like a plain one.
+	// What it decodes to must be UTF-8: %C0%AF, an overlong "/", is not.
 	path, err := url.PathUnescape(path)
-	if err != nil {
+	if err != nil || !utf8.ValidString(path) {
 		return "", 400
 	}
 	if path == "/" {
@@ -94,17 +96,19 @@ func find(target string) (string, int) {
 }
 
 // originForm turns an absolute-form target (http://host:port/page.html),
-// which a server must accept (RFC 9112 3.2.2), into its path.
-func originForm(target string) string {
+// which a server must accept (RFC 9112 3.2.2), into its path; ok is false
+// when its authority is not a host (RFC 9110 4.2.1: an empty host, or a
+// user, makes an http URI invalid).
+func originForm(target string) (path string, ok bool) {
 	i := strings.Index(target, "://")
 	if i < 0 || !strings.EqualFold(target[:i], "http") && !strings.EqualFold(target[:i], "https") {
-		return target
+		return target, true
 	}
-	rest := target[i+3:]
-	if j := strings.IndexByte(rest, '/'); j >= 0 {
-		return rest[j:]
+	authority, path := target[i+3:], "/"
+	if j := strings.IndexByte(authority, '/'); j >= 0 {
+		authority, path = authority[:j], authority[j:]
 	}
-	return "/"
+	return path, validHost([]byte(authority))
 }
 
 // hasDotDot reports whether p has a ".." segment, between slashes or

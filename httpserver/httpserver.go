@@ -57,6 +57,7 @@ var statusText = map[int]string{
 	403: "Forbidden",
 	404: "Not Found",
 	413: "Content Too Large",
+	414: "URI Too Long",
 	431: "Request Header Fields Too Large",
 	501: "Not Implemented",
 	505: "HTTP Version Not Supported",
@@ -109,6 +110,12 @@ func (s *Server) Process(head []byte) Answer {
 	// line has exactly three parts and an HTTP version.
 	if code := checkVersion(proto); target == "" || code != 0 {
 		return Answer{Code: max(code, 400)}
+	}
+	// The Python looked up any bytes as a name. A target holds only what a
+	// URI may (RFC 9112 3.2): a control character, a byte over 0x7E or a
+	// fragment gets 400, for every method.
+	if !validTarget(target) {
+		return Answer{Code: 400}
 	}
 	switch method {
 	case "GET":

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -66,7 +67,29 @@ func TestRequest(t *testing.T) {
 		{"negative length", []string{"POST / HTTP/1.0\r\nContent-Length: -1\r\n\r\n"}, false, 400, "", true},
 		{"plus sign", []string{"POST / HTTP/1.0\r\nContent-Length: +1\r\n\r\na"}, false, 400, "", true},
 		{"body too large", []string{"POST / HTTP/1.0\r\nContent-Length: 1048577\r\n\r\n"}, false, 413, "", true},
-		{"chunked", []string{"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"}, false, 501, "", true},
+		// Chunked bodies (RFC 9112 7.1), counted and dropped like any body.
+		{"chunked, one chunk", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"}, true, 0, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", false},
+		{"chunked, the head alone", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"}, false, 0, "", true},
+		{"chunked, in pieces at every boundary", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", "5", "\r", "\nhel", "lo", "\r", "\n", "0", "\r\n", "\r", "\n"}, true, 0, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", false},
+		{"chunked, a byte at a time", strings.Split("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\na;x=\"y\"\r\n0123456789\r\n0\r\nT: v\r\n\r\n", ""), true, 0, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", false},
+		{"chunked, then more", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /"}, true, 0, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", true},
+		{"chunked, cut short", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"}, false, 0, "", true},
+		{"chunked, a bad size", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nx\r\n"}, false, 400, "", true},
+		{"chunked, a chunk longer than its size", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n"}, false, 400, "", true},
+		{"chunked, over the body limit", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n"}, false, 413, "", true},
+		{"chunked, over the body limit in two chunks", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n80000\r\n", strings.Repeat("a", 0x80000) + "\r\n80001\r\n"}, false, 413, "", true},
+		{"chunked in HTTP/1.0 (RFC 9112 6.1)", []string{"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"}, false, 400, "", true},
+		{"chunked and Content-Length (RFC 9112 6.3)", []string{"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"}, false, 400, "", true},
+		{"Transfer-Encoding not ending in chunked (RFC 9112 6.3)", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"}, false, 400, "", true},
+		{"a coding this server does not know (RFC 9112 6.1)", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"}, false, 501, "", true},
+		{"Transfer-Encoding over two lines", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"}, false, 501, "", true},
+		{"chunked twice (RFC 9112 7)", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"}, false, 400, "", true},
+		{"empty list elements are skipped", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: , Chunked ,\r\n\r\n0\r\n\r\n"}, true, 0, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: , Chunked ,\r\n\r\n", false},
+		{"an empty Transfer-Encoding", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: \r\n\r\n"}, false, 400, "", true},
+		{"chunked with a parameter", []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked;q=1\r\n\r\n"}, false, 400, "", true},
+		// A request line longer than the head's limit: 414 (RFC 9112 3).
+		{"request line too long", []string{"GET /" + big + " HTTP/1.0\r\n\r\n"}, false, 414, "", true},
+		{"request line too long, unfinished", []string{"GET /" + big}, false, 414, "", true},
 		{"headers too large, unfinished", []string{"GET / HTTP/1.0\r\nX: " + big}, false, 431, "", true},
 		{"headers too large, finished", []string{"GET / HTTP/1.0\r\nX: " + big + "\r\n\r\n"}, false, 431, "", true},
 	}
@@ -96,6 +119,175 @@ func TestRequest(t *testing.T) {
 				t.Errorf("Unread() = %v, want %v", r.Unread(), tc.unread)
 			}
 		})
+	}
+}
+
+// TestChunked: the chunked grammar of RFC 9112 7.1, byte by byte. Each
+// body is given whole, and then one byte at a time; both must agree.
+func TestChunked(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		code int // 0: a whole body
+	}{
+		{"one chunk", "5\r\nhello\r\n0\r\n\r\n", 0},
+		{"several chunks", "3\r\nabc\r\n1\r\nd\r\n0\r\n\r\n", 0},
+		{"empty", "0\r\n\r\n", 0},
+		{"upper- and lower-case hex", "A\r\n0123456789\r\na\r\n0123456789\r\n0\r\n\r\n", 0},
+		{"leading zeros", "0005\r\nhello\r\n000\r\n\r\n", 0},
+		{"an extension name", "5;name\r\nhello\r\n0\r\n\r\n", 0},
+		{"name=token", "5;a=b;c=d\r\nhello\r\n0;last=1\r\n\r\n", 0},
+		{"name=quoted-string", "5;a=\"q \\\"x\\\" ;=\"\r\nhello\r\n0\r\n\r\n", 0},
+		{"whitespace the grammar allows (BWS)", "5 ; a = b\t;c\r\nhello\r\n0\r\n\r\n", 0},
+		{"a trailer", "0\r\nX-Sum: 1\r\nY:\r\n\r\n", 0},
+		{"no digits", "\r\nhello\r\n0\r\n\r\n", 400},
+		{"a sign", "+5\r\nhello\r\n0\r\n\r\n", 400},
+		{"a minus", "-5\r\nhello\r\n0\r\n\r\n", 400},
+		{"0x", "0x5\r\nhello\r\n0\r\n\r\n", 400},
+		{"a space before the size", " 5\r\nhello\r\n0\r\n\r\n", 400},
+		{"a space after the size", "5 \r\nhello\r\n0\r\n\r\n", 400},
+		{"overflow", "10000000000000005\r\nhello\r\n0\r\n\r\n", 400},
+		{"over the body limit", "100001\r\n", 413},
+		{"a bare LF after the size", "5\nhello\r\n0\r\n\r\n", 400},
+		{"a bare CR after the size", "5\rhello\r\n0\r\n\r\n", 400},
+		{"a bare LF after the data", "5\r\nhello\n0\r\n\r\n", 400},
+		{"more data than the size", "5\r\nhello!\r\n0\r\n\r\n", 400},
+		{"a bare LF at the end", "0\r\n\n", 400},
+		{"a control character in an extension", "5;a\x01b\r\nhello\r\n0\r\n\r\n", 400},
+		{"a control character in a quoted value", "5;a=\"\x00\"\r\nhello\r\n0\r\n\r\n", 400},
+		{"a space inside a name", "5;a b\r\nhello\r\n0\r\n\r\n", 400},
+		{"whitespace with no extension after it", "5;a \r\nhello\r\n0\r\n\r\n", 400},
+		{"an empty name", "5;=b\r\nhello\r\n0\r\n\r\n", 400},
+		{"an empty value", "5;a=\r\nhello\r\n0\r\n\r\n", 400},
+		{"an unterminated quoted value", "5;a=\"b\r\nhello\r\n0\r\n\r\n", 400},
+		{"a trailer without a colon", "0\r\nno colon\r\n\r\n", 400},
+		{"a trailer with a space before its colon", "0\r\nX : 1\r\n\r\n", 400},
+		{"a folded trailer", "0\r\nX: 1\r\n 2\r\n\r\n", 400},
+		{"a trailer section over the head limit", "0\r\nX: " + strings.Repeat("a", MaxHeaderBytes) + "\r\n\r\n", 431},
+	}
+	feed := func(pieces []string) (done bool, err error) {
+		var r Request
+		if _, err := r.Add([]byte("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")); err != nil {
+			return false, err
+		}
+		for _, p := range pieces {
+			if done, err = r.Add([]byte(p)); done || err != nil {
+				return done, err
+			}
+		}
+		return false, nil
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, pieces := range [][]string{{tc.body}, strings.Split(tc.body, "")} {
+				done, err := feed(pieces)
+				var se *StatusError
+				switch {
+				case tc.code == 0 && (!done || err != nil):
+					t.Errorf("in %d pieces: done %v, err %v; want a whole body", len(pieces), done, err)
+				case tc.code != 0 && (!errors.As(err, &se) || se.Code != tc.code):
+					t.Errorf("in %d pieces: done %v, err %v; want %d", len(pieces), done, err, tc.code)
+				}
+			}
+		})
+	}
+}
+
+// FuzzChunked: a chunked body split anywhere gives what it gives whole:
+// whole, refused with the same status, or waiting for more.
+func FuzzChunked(f *testing.F) {
+	f.Add("5\r\nhello\r\n0\r\n\r\nGET /", 3)
+	f.Add("5;a=\"b\\\"\"\r\nhello\r\n0\r\nT: v\r\n\r\n", 9)
+	f.Add("0x5\r\n", 1)
+	head := []byte("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+	f.Fuzz(func(t *testing.T, body string, split int) {
+		split = min(max(split, 0), len(body))
+		verdict := func(pieces ...string) string {
+			var r Request
+			r.Add(head) // NOTE: a valid head
+			for _, p := range pieces {
+				done, err := r.Add([]byte(p))
+				if done || err != nil {
+					return fmt.Sprint(done, err)
+				}
+			}
+			return fmt.Sprint("more", r.InBody())
+		}
+		if whole, two := verdict(body), verdict(body[:split], body[split:]); whole != two {
+			t.Errorf("%q whole: %s; split at %d: %s", body, whole, split, two)
+		}
+	})
+}
+
+// TestEnd: a client that ends its sending with its body cut short gets 400
+// (RFC 9112 8); one that ends before its head is whole has nobody to answer.
+func TestEnd(t *testing.T) {
+	tests := []struct {
+		name, req string
+		code      int
+	}{
+		{"no head yet", "GET / HTTP/1.0\r\n", 0},
+		{"a Content-Length body cut short", "POST / HTTP/1.0\r\nContent-Length: 5\r\n\r\nab", 400},
+		{"a chunked body without its last chunk", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", 400},
+		{"a chunked body without its final CRLF", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", 400},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var r Request
+			if done, err := r.Add([]byte(tc.req)); done || err != nil {
+				t.Fatalf("Add = %v, %v", done, err)
+			}
+			err := r.End()
+			var se *StatusError
+			if tc.code == 0 && err != nil || tc.code != 0 && (!errors.As(err, &se) || se.Code != tc.code) {
+				t.Errorf("End() = %v, want %d", err, tc.code)
+			}
+		})
+	}
+}
+
+// TestHost: what a Host value may be (RFC 9112 3.2, RFC 3986 3.2.2), in an
+// HTTP/1.1 request and in an HTTP/1.0 one that sends it.
+func TestHost(t *testing.T) {
+	tests := []struct {
+		host string
+		ok   bool
+	}{
+		{"x", true},
+		{"example.com", true},
+		{"127.0.0.1:44444", true},
+		{"localhost:", true}, // port = *DIGIT
+		{"[::1]", true},
+		{"[::1]:44444", true},
+		{"[v1.fe:x]", true},
+		{"a%41b", true},
+		{"", false},
+		{"user@host", false},
+		{"user:pw@host", false},
+		{"host/path", false},
+		{"a, b", false},
+		{"a,b", false},
+		{"exa mple", false},
+		{":80", false},
+		{"host:8o", false},
+		{"host:65536", false},
+		{"host:123456", false},
+		{"host:80:81", false},
+		{"[::1", false},
+		{"[1.2.3.4]", false},
+		{"[fe80::1%25eth0]", false},
+		{"[::1]x", false},
+		{"a%4", false},
+		{"caf\xc3\xa9", false},
+	}
+	for _, tc := range tests {
+		for _, version := range []string{"1.1", "1.0"} {
+			var r Request
+			_, err := r.Add([]byte("GET / HTTP/" + version + "\r\nHost: " + tc.host + "\r\n\r\n"))
+			if (err == nil) != tc.ok {
+				t.Errorf("HTTP/%s, Host %q: err %v, want ok %v", version, tc.host, err, tc.ok)
+			}
+		}
 	}
 }
 
@@ -168,7 +360,19 @@ func TestProcess(t *testing.T) {
 			"Content-Length: " + strconv.Itoa(len(page)) + "\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"},
 		{"another scheme is not absolute form", "GET ftp://x/page.html HTTP/1.0\r\n\r\n", "HTTP/1.0 400 Bad Request\r\n" + common +
 			"Content-Length: 0\r\n\r\n"},
-		{"Python: bytes that are not UTF-8", "GET /caf\xe9.html HTTP/1.0\r\n\r\n", "HTTP/1.0 404 Not Found\r\n" + common +
+		{"Python: bytes that are not UTF-8", "GET /none.html HTTP/1.0\r\nX-Name: caf\xe9\r\n\r\n", "HTTP/1.0 404 Not Found\r\n" + common +
+			"Content-Length: 0\r\n\r\n"},
+		{"a byte over 0x7E in the target (RFC 9112 3.2)", "GET /caf\xe9.html HTTP/1.0\r\n\r\n", "HTTP/1.0 400 Bad Request\r\n" + common +
+			"Content-Length: 0\r\n\r\n"},
+		{"a control character in a POST's target", "POST /a\x01b HTTP/1.0\r\n\r\n", "HTTP/1.0 400 Bad Request\r\n" + common +
+			"Content-Length: 0\r\n\r\n"},
+		{"a fragment", "GET /page.html#top HTTP/1.0\r\n\r\n", "HTTP/1.0 400 Bad Request\r\n" + common +
+			"Content-Length: 0\r\n\r\n"},
+		{"a decoded name that is not UTF-8", "GET /%C0%AF HTTP/1.0\r\n\r\n", "HTTP/1.0 400 Bad Request\r\n" + common +
+			"Content-Length: 0\r\n\r\n"},
+		{"absolute form with a user", "GET http://u@x/page.html HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.0 400 Bad Request\r\n" + common +
+			"Content-Length: 0\r\n\r\n"},
+		{"absolute form with no host", "GET http:///page.html HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.0 400 Bad Request\r\n" + common +
 			"Content-Length: 0\r\n\r\n"},
 		{"HTTP/1.9 is answered as 1.1", "GET /none HTTP/1.9\r\nHost: x\r\n\r\n", "HTTP/1.0 404 Not Found\r\n" + common +
 			"Content-Length: 0\r\n\r\n"},
@@ -216,7 +420,7 @@ func render(t testing.TB, s *Server, a Answer) string {
 
 func TestReject(t *testing.T) {
 	s := testServer(t)
-	for _, code := range []int{400, 413, 431, 501} {
+	for _, code := range []int{400, 413, 414, 431, 501} {
 		got := render(t, s, s.Reject(&StatusError{code}))
 		if !strings.HasPrefix(got, "HTTP/1.0 "+(&StatusError{code}).Error()+"\r\n") {
 			t.Errorf("%d: %q", code, got)

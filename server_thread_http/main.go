@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"net"
@@ -34,6 +35,9 @@ func (s *server) handle(conn net.Conn) {
 	for {
 		n, err := rd.Read(buf)
 		done, bad := rcv.Add(buf[:n])
+		if !done && bad == nil && errors.Is(err, io.EOF) {
+			bad = rcv.End() // the client ended its sending: a body cut short gets 400
+		}
 		var hasil httpserver.Answer
 		switch {
 		case bad != nil:

@@ -25,6 +25,7 @@ var Files = map[string]string{
 	"go.mod":       "module secret\n",
 	".hidden.html": "<p>hidden</p>",
 	"weird.xyz":    "unknown type",
+	"my file.txt":  "a name with a space\n",
 	"sub/in.html":  "<p>in a subfolder</p>",
 }
 
@@ -93,6 +94,7 @@ func DocRoot(t testing.TB) string {
 type Case struct {
 	Name   string
 	Pieces []string // the request, written piece by piece
+	End    bool     // then the client ends its sending (half-close)
 	Code   int
 	Body   *string // exact body, when given
 	Type   string  // Content-Type prefix, when given
@@ -131,10 +133,13 @@ var Cases = []Case{
 	// http.py looked the extension up in its table: KeyError, no answer.
 	{Name: "Python: unknown extension", Pieces: []string{"GET /weird.xyz HTTP/1.0\r\n\r\n"}, Code: 404},
 	// data.decode() raised UnicodeDecodeError: the client got no answer.
-	{Name: "Python: bytes that are not UTF-8", Pieces: []string{"GET /caf\xe9.html HTTP/1.0\r\n\r\n"}, Code: 404},
+	// (A field value may hold such bytes, RFC 9110 5.5.)
+	{Name: "Python: bytes that are not UTF-8", Pieces: []string{"GET /notes.txt HTTP/1.0\r\nX-Name: caf\xe9\r\n\r\n"}, Code: 200, Body: file("notes.txt")},
 	// Each read was decoded alone: a character split between two reads
 	// raised UnicodeDecodeError too.
-	{Name: "Python: UTF-8 split between two reads", Pieces: []string{"GET /caf\xc3", "\xa9.html HTTP/1.0\r\n\r\n"}, Code: 404},
+	{Name: "Python: UTF-8 split between two reads", Pieces: []string{"GET /notes.txt HTTP/1.0\r\nX-Name: caf\xc3", "\xa9\r\n\r\n"}, Code: 200, Body: file("notes.txt")},
+	// The Python looked for the name as sent: /my%20file.txt got 404.
+	{Name: "a percent-encoded name is decoded", Pieces: []string{"GET /my%20file.txt HTTP/1.0\r\n\r\n"}, Code: 200, Body: file("my file.txt")},
 	// The type table knew ".jpg" only: KeyError, no answer.
 	{Name: "Python: upper-case extension", Pieces: []string{"GET /PHOTO.JPG HTTP/1.0\r\n\r\n"}, Code: 200, Body: file("PHOTO.JPG"), Type: "image/jpeg"},
 	{Name: "source file", Pieces: []string{"GET /secret.go HTTP/1.0\r\n\r\n"}, Code: 404},
@@ -168,11 +173,52 @@ var Cases = []Case{
 	{Name: "header too large", Pieces: []string{"GET / HTTP/1.0\r\nX-Big: " + strings.Repeat("a", 200<<10) + "\r\n\r\n"}, Code: 431},
 	{Name: "body too large", Pieces: []string{"POST / HTTP/1.0\r\nContent-Length: 99999999\r\n\r\n"}, Code: 413},
 	{Name: "bad Content-Length", Pieces: []string{"POST / HTTP/1.0\r\nContent-Length: x\r\n\r\n"}, Code: 400},
-	{Name: "chunked body", Pieces: []string{"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"}, Code: 501},
+	// Chunked request bodies: "A recipient MUST be able to parse the
+	// chunked transfer coding" (RFC 9112 7.1). The body is counted and
+	// dropped; anything the grammar does not allow gets 400, then close.
+	{Name: "chunked: one chunk (RFC 9112 7.1)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"}, Code: 200, Body: &kosong},
+	{Name: "chunked: several chunks, in pieces (RFC 9112 7.1)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", "3\r\nabc\r\n", "4\r\ndefg\r\n", "0\r\n", "\r\n"}, Code: 200, Body: &kosong},
+	{Name: "chunked: empty (RFC 9112 7.1)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"}, Code: 200, Body: &kosong},
+	{Name: "chunked: upper-case hex (RFC 9112 7.1)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n"}, Code: 200, Body: &kosong},
+	{Name: "chunked: extensions (RFC 9112 7.1.1)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;name\r\nhello\r\n5 ; a = b;c=\"q \\\"x\\\"\"\r\nworld\r\n0;last\r\n\r\n"}, Code: 200, Body: &kosong},
+	{Name: "chunked: a trailer (RFC 9112 7.1.2)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Sum: 5\r\n\r\n"}, Code: 200, Body: &kosong},
+	{Name: "chunked: a bad size (RFC 9112 7.1)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n"}, Code: 400},
+	{Name: "chunked: a size with a space after it (RFC 9112 7.1)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n"}, Code: 400},
+	{Name: "chunked: a size that overflows (RFC 9112 7.1)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFF\r\n"}, Code: 400},
+	{Name: "chunked: no CRLF after the data (RFC 9112 7.1)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX\r\n0\r\n\r\n"}, Code: 400},
+	{Name: "chunked: a bare LF after the size (RFC 9112 7.1)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n"}, Code: 400},
+	{Name: "chunked: a bare CR after the data (RFC 9112 7.1)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r0\r\n\r\n"}, Code: 400},
+	{Name: "chunked: a control character in an extension (RFC 9112 7.1.1)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;a\x01\r\nhello\r\n0\r\n\r\n"}, Code: 400},
+	{Name: "chunked: a bad trailer line (RFC 9112 7.1.2)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nno colon\r\n\r\n"}, Code: 400},
+	{Name: "chunked: no last chunk before the client ends (RFC 9112 8)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"}, End: true, Code: 400},
+	{Name: "chunked: over the body limit", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n"}, Code: 413},
+	{Name: "a Content-Length body cut short by the client's end (RFC 9112 8)", Pieces: []string{"POST / HTTP/1.0\r\nContent-Length: 5\r\n\r\nab"}, End: true, Code: 400},
+	// What Transfer-Encoding may be (RFC 9112 6).
+	{Name: "Transfer-Encoding in HTTP/1.0 is faulty framing (RFC 9112 6.1)", Pieces: []string{"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"}, Code: 400},
+	{Name: "Transfer-Encoding and Content-Length both (RFC 9112 6.3)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"}, Code: 400},
+	{Name: "a final coding other than chunked (RFC 9112 6.3)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"}, Code: 400},
+	{Name: "chunked twice (RFC 9112 7)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n"}, Code: 400},
+	{Name: "a coding the server does not know (RFC 9112 6.1)", Pieces: []string{"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"}, Code: 501},
 	// What RFC 9112 says a server must refuse.
 	{Name: "whitespace before a colon", Pieces: []string{"POST / HTTP/1.0\r\nContent-Length : 5\r\n\r\nhello"}, Code: 400},
 	{Name: "HTTP/1.1 without Host", Pieces: []string{"GET /notes.txt HTTP/1.1\r\n\r\n"}, Code: 400},
 	{Name: "two Host lines", Pieces: []string{"GET /notes.txt HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"}, Code: 400},
+	{Name: "an empty Host (RFC 9112 3.2)", Pieces: []string{"GET /notes.txt HTTP/1.1\r\nHost:\r\n\r\n"}, Code: 400},
+	{Name: "a Host with a user (RFC 9112 3.2)", Pieces: []string{"GET /notes.txt HTTP/1.1\r\nHost: user@x\r\n\r\n"}, Code: 400},
+	{Name: "a Host with a path (RFC 9112 3.2)", Pieces: []string{"GET /notes.txt HTTP/1.1\r\nHost: x/notes.txt\r\n\r\n"}, Code: 400},
+	{Name: "a Host list (RFC 9112 3.2)", Pieces: []string{"GET /notes.txt HTTP/1.1\r\nHost: a, b\r\n\r\n"}, Code: 400},
+	{Name: "a Host port that is no number (RFC 9112 3.2)", Pieces: []string{"GET /notes.txt HTTP/1.1\r\nHost: x:8o\r\n\r\n"}, Code: 400},
+	{Name: "a Host that is no IPv6 literal (RFC 9112 3.2)", Pieces: []string{"GET /notes.txt HTTP/1.1\r\nHost: [::1\r\n\r\n"}, Code: 400},
+	{Name: "a bad Host in HTTP/1.0 (RFC 9112 3.2)", Pieces: []string{"GET /notes.txt HTTP/1.0\r\nHost: user@x\r\n\r\n"}, Code: 400},
+	{Name: "a Host with an IPv6 literal and a port", Pieces: []string{"GET /notes.txt HTTP/1.1\r\nHost: [::1]:44444\r\n\r\n"}, Code: 200, Body: file("notes.txt")},
+	// The target's bytes (RFC 9112 3.2, RFC 3986).
+	{Name: "a NUL in the target (RFC 9112 3.2)", Pieces: []string{"GET /notes\x00.txt HTTP/1.0\r\n\r\n"}, Code: 400},
+	{Name: "a control character in the target (RFC 9112 3.2)", Pieces: []string{"GET /notes\x1b.txt HTTP/1.0\r\n\r\n"}, Code: 400},
+	{Name: "a control character in a POST's target (RFC 9112 3.2)", Pieces: []string{"POST /a\x01b HTTP/1.0\r\nContent-Length: 1\r\n\r\nx"}, Code: 400},
+	{Name: "a byte over 0x7E in the target (RFC 9112 3.2)", Pieces: []string{"GET /caf\xc3\xa9.html HTTP/1.0\r\n\r\n"}, Code: 400},
+	{Name: "a fragment in the target (RFC 9112 3.2)", Pieces: []string{"GET /notes.txt#top HTTP/1.0\r\n\r\n"}, Code: 400},
+	{Name: "a decoded name that is not UTF-8 (an overlong slash)", Pieces: []string{"GET /%C0%AF HTTP/1.0\r\n\r\n"}, Code: 400},
+	{Name: "a target longer than the server parses (RFC 9112 3)", Pieces: []string{"GET /" + strings.Repeat("a", 20<<10) + " HTTP/1.0\r\n\r\n"}, Code: 414},
 	{Name: "a folded header line (obs-fold)", Pieces: []string{"GET /notes.txt HTTP/1.0\r\nX-A: a\r\n b\r\n\r\n"}, Code: 400},
 	{Name: "NUL in a field value", Pieces: []string{"GET /notes.txt HTTP/1.0\r\nX-A: a\x00b\r\n\r\n"}, Code: 400},
 	{Name: "control character in a field value", Pieces: []string{"GET /notes.txt HTTP/1.0\r\nX-A: a\x1bb\r\n\r\n"}, Code: 400},
@@ -186,7 +232,7 @@ func Conformance(t *testing.T, addr string) {
 	for _, tc := range Cases {
 		t.Run(tc.Name, func(t *testing.T) {
 			head := strings.HasPrefix(tc.Pieces[0], "HEAD")
-			raw := exchangeSlowly(t, addr, tc.Pieces)
+			raw := exchangeSlowly(t, addr, tc.Pieces, tc.End)
 			resp, body := Parse(t, raw, head)
 			if resp.StatusCode != tc.Code {
 				t.Fatalf("status %d, want %d\n%q", resp.StatusCode, tc.Code, short(raw))
@@ -238,7 +284,7 @@ func RunSequences(t *testing.T, addr string, seqs []Sequence) {
 			var raw []byte
 			for i, c := range sq.Clients {
 				if !c.Leave {
-					raw = exchangeSlowly(t, addr, c.Pieces)
+					raw = exchangeSlowly(t, addr, c.Pieces, false)
 					continue
 				}
 				conn := Dial(t, addr)
@@ -268,13 +314,18 @@ func deref(s *string) string {
 // exchangeSlowly writes each piece as a read of its own, as a slow network
 // would deliver it, and checks that no byte of the answer comes before the
 // last piece: the Python answered a request before it was all there.
-func exchangeSlowly(t *testing.T, addr string, pieces []string) []byte {
+func exchangeSlowly(t *testing.T, addr string, pieces []string, end bool) []byte {
 	c := Dial(t, addr)
 	for i, p := range pieces {
 		if _, err := io.WriteString(c, p); err != nil {
 			t.Fatalf("write piece %d: %v", i+1, err)
 		}
 		if i == len(pieces)-1 {
+			if end {
+				if err := c.CloseWrite(); err != nil {
+					t.Fatal(err)
+				}
+			}
 			break
 		}
 		if err := c.SetReadDeadline(time.Now().Add(30 * time.Millisecond)); err != nil {

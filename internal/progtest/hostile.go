@@ -41,6 +41,9 @@ func AnswerAt(hs *httpserver.Server, c net.Conn, pace tcpserver.Pace) {
 	for {
 		n, err := rd.Read(buf)
 		done, bad := rcv.Add(buf[:n])
+		if !done && bad == nil && errors.Is(err, io.EOF) {
+			bad = rcv.End()
+		}
 		var a httpserver.Answer
 		switch {
 		case bad != nil:
