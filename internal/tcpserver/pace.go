@@ -76,6 +76,23 @@ func (m *meter) deadline() time.Time {
 	return d
 }
 
+// wake is the deadline of a write that starts at now: the meter's, or a
+// sixteenth of Timeout away if that is sooner. A write that is blocked
+// returns only at its deadline, and the bytes it moved meanwhile are
+// counted then, as moved at that moment: so a write may take no longer
+// than that, and a reader that stops is cut at most a sixteenth of Timeout
+// late, Timeout after the kernel last took a byte for it. (With the meter's
+// deadline alone, the bytes that the kernel took as the reader's window
+// filled, after the reader stopped, were counted a whole Timeout late: a
+// reader that stopped was cut 3 Timeout after.)
+func (m *meter) wake(now time.Time) time.Time {
+	d := m.deadline()
+	if soon := now.Add(m.pace.Timeout / 16); soon.Before(d) {
+		return soon
+	}
+	return d
+}
+
 // check is called once the deadline has passed. It returns the error to
 // cut the transfer off with, or nil and starts the next window.
 func (m *meter) check(now time.Time) error {
@@ -159,7 +176,7 @@ func Write(c net.Conn, bufs net.Buffers, file *os.File, size int64, pace Pace) e
 func write(c net.Conn, bufs net.Buffers, file *os.File, size int64, m *meter) error {
 	var sent int64 // of the file
 	for len(bufs) > 0 || file != nil && sent < size {
-		if err := c.SetWriteDeadline(m.deadline()); err != nil {
+		if err := c.SetWriteDeadline(m.wake(time.Now())); err != nil {
 			return err
 		}
 		var n int64
@@ -173,7 +190,7 @@ func write(c net.Conn, bufs net.Buffers, file *os.File, size int64, m *meter) er
 		now := time.Now()
 		m.add(n, now)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			err = m.check(now)
+			err = m.check(now) // nil, unless the meter's own deadline has come
 		}
 		if err != nil {
 			return err
@@ -204,7 +221,7 @@ func awaitSent(c net.Conn, size int64, m *meter) error {
 	}
 	left, ok := unsent(c)
 	for poll := 20 * time.Millisecond; ok && left > 0; poll = min(2*poll, time.Second) {
-		time.Sleep(min(poll, time.Until(m.deadline())))
+		time.Sleep(min(poll, time.Until(m.wake(time.Now()))))
 		now := time.Now()
 		n, seen := unsent(c)
 		if !seen {

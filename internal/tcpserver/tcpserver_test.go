@@ -217,3 +217,61 @@ func TestAwaitSent(t *testing.T) {
 		t.Errorf("the client got all %d bytes; want it cut off", got)
 	}
 }
+
+// TestStoppedReaderCut: a reader that stops is cut off between 1 and 1.5
+// times -timeout after its last read. The meter once counted the bytes a
+// blocked sendfile moved (the kernel takes some more as the client's
+// window fills) only when the call returned, at the next deadline, so the
+// time it stood still began a whole deadline late, twice: it was cut 3
+// times -timeout after it stopped. (The kernel goes on taking bytes for up
+// to half a second after the reader stops, so -timeout here is 2s.)
+func TestStoppedReaderCut(t *testing.T) {
+	const size = 20 << 20
+	path := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(path, make([]byte, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, timeout := range []time.Duration{2 * time.Second} {
+		t.Run(timeout.String(), func(t *testing.T) {
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			client, err := rcvbuf.Dialer(64<<10, time.Second).Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer client.Close()
+			if err := client.SetDeadline(time.Now().Add(progtest.Timeout)); err != nil {
+				t.Fatal(err)
+			}
+			server, err := ln.Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cut := make(chan time.Time, 1)
+			go func() {
+				WriteAndClose(server, net.Buffers{[]byte("head\n")}, f, size, false, Pace{Timeout: timeout}) // NOTE: the client sees the cut.
+				cut <- time.Now()
+			}()
+			if _, err := io.CopyN(io.Discard, client, 256<<10); err != nil {
+				t.Fatal(err)
+			}
+			stopped := time.Now()
+			select {
+			case at := <-cut:
+				if d := at.Sub(stopped); d < timeout || d > timeout*3/2 {
+					t.Errorf("cut %v after the reader stopped, want between %v and %v", d.Round(time.Millisecond), timeout, timeout*3/2)
+				}
+			case <-time.After(progtest.Timeout):
+				t.Fatal("the reader that stopped was never cut off")
+			}
+		})
+	}
+}
