@@ -1,12 +1,18 @@
 // Command hostile plays, against a server on loopback, the clients that
 // README's robustness figures were measured with, where no attack tool
-// plays them: many half-sent POST bodies, a steady slow reader, and
-// requests whose answer comes before the server has read them whole.
+// plays them: many half-sent POST bodies, a steady slow reader, readers
+// that stop or never read, bodies sent a byte a second, requests whose
+// answer comes before the server has read them whole, and a normal client
+// that times each answer.
 //
 // Usage:
 //
 //	hostile halfpost [-n 2000] [-hold 3s] ADDR    n clients, each sending a POST head for 1 MiB and half of it, then nothing
 //	hostile slowread [-chunk 51200] [-every 100ms] ADDR PATH    read PATH 50 KiB every 100 ms, with a 64 KiB receive buffer
+//	hostile stopread [-after 262144] [-hold 60s] ADDR PATH    read the first 256 KiB of PATH, stop, and say when the server cut it (Linux)
+//	hostile noread [-n 200] [-hold 60s] ADDR PATH    n clients ask for PATH and never read
+//	hostile slowbody [-n 600] [-every 1s] [-hold 40s] ADDR    n clients each send a POST body a byte every second; a client cut off comes back
+//	hostile probe [-every 1s] [-hold 40s] ADDR PATH    a normal GET every second, each timed, with a minute to be answered
 //	hostile early [-tries 50] [-kind post|junk] ADDR    a 2 MiB POST (413), or a GET and 2 MB of junk, written while the answer is read
 //
 // Aim it at 127.0.0.1 only. Every connection has a deadline, and every run
@@ -29,27 +35,49 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: hostile halfpost|slowread|early [flags] ADDR [PATH] (see the doc comment)")
+		fmt.Fprintln(os.Stderr, "usage: hostile halfpost|slowread|stopread|noread|slowbody|probe|early [flags] ADDR [PATH] (see the doc comment)")
 		os.Exit(2)
 	}
-	fs := flag.NewFlagSet("hostile "+os.Args[1], flag.ExitOnError)
-	n := fs.Int("n", 2000, "halfpost: clients")
-	hold := fs.Duration("hold", 3*time.Second, "halfpost: how long to hold them")
+	mode := os.Args[1]
+	fs := flag.NewFlagSet("hostile "+mode, flag.ExitOnError)
+	defaults := map[string]struct {
+		n     int
+		hold  time.Duration
+		every time.Duration
+	}{
+		"halfpost": {2000, 3 * time.Second, 0},
+		"slowread": {1, 0, 100 * time.Millisecond},
+		"stopread": {1, time.Minute, 0},
+		"noread":   {200, time.Minute, 0},
+		"slowbody": {600, 40 * time.Second, time.Second},
+		"probe":    {1, 40 * time.Second, time.Second},
+	}[mode]
+	n := fs.Int("n", defaults.n, "halfpost, noread, slowbody: clients")
+	hold := fs.Duration("hold", defaults.hold, "halfpost, stopread, noread, slowbody, probe: how long the clients stay")
 	chunk := fs.Int("chunk", 50<<10, "slowread: bytes per step")
-	every := fs.Duration("every", 100*time.Millisecond, "slowread: time per step")
+	every := fs.Duration("every", defaults.every, "slowread, slowbody, probe: time per step")
+	after := fs.Int64("after", 256<<10, "stopread: bytes read before it stops")
 	tries := fs.Int("tries", 50, "early: requests")
 	kind := fs.String("kind", "post", "early: post or junk")
 	fs.Parse(os.Args[2:]) // NOTE: ExitOnError: a bad flag exits with its message.
 	var err error
 	switch {
-	case os.Args[1] == "halfpost" && fs.NArg() == 1:
+	case mode == "halfpost" && fs.NArg() == 1:
 		_, err = halfpost(fs.Arg(0), *n, *hold)
-	case os.Args[1] == "slowread" && fs.NArg() == 2:
+	case mode == "slowread" && fs.NArg() == 2:
 		_, err = slowread(fs.Arg(0), fs.Arg(1), *chunk, *every)
-	case os.Args[1] == "early" && fs.NArg() == 1:
+	case mode == "stopread" && fs.NArg() == 2:
+		_, err = stopread(fs.Arg(0), fs.Arg(1), *after, *hold)
+	case mode == "noread" && fs.NArg() == 2:
+		_, err = noread(fs.Arg(0), fs.Arg(1), *n, *hold)
+	case mode == "slowbody" && fs.NArg() == 1:
+		_, err = slowbody(fs.Arg(0), *n, *every, *hold)
+	case mode == "probe" && fs.NArg() == 2:
+		_, err = probe(fs.Arg(0), fs.Arg(1), *every, *hold)
+	case mode == "early" && fs.NArg() == 1:
 		_, err = early(fs.Arg(0), *tries, *kind)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: hostile halfpost|slowread|early [flags] ADDR [PATH] (see the doc comment)")
+		fmt.Fprintln(os.Stderr, "usage: hostile halfpost|slowread|stopread|noread|slowbody|probe|early [flags] ADDR [PATH] (see the doc comment)")
 		os.Exit(2)
 	}
 	if err != nil {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"net"
+	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -54,6 +56,18 @@ func TestModes(t *testing.T) {
 	}
 	if got, err := slowread(addr, "/huge.jpg", 256<<10, time.Millisecond); err != nil || got < 1<<20 || got > 1<<20+300 {
 		t.Errorf("slowread: %d bytes, %v; want the 1 MiB file and its head", got, err)
+	}
+	if d, err := stopread(addr, "/huge.jpg", 64<<10, 5*time.Second); err != nil || d == 0 && runtime.GOOS == "linux" {
+		t.Errorf("stopread: cut after %v, %v; want it cut (the server's pace is a second)", d, err)
+	}
+	if n, err := noread(addr, "/huge.jpg", 3, 100*time.Millisecond); err != nil || n != 3 {
+		t.Errorf("noread: %d clients, %v; want 3", n, err)
+	}
+	if cut, err := slowbody(addr, 3, 50*time.Millisecond, 500*time.Millisecond); err != nil || cut != 0 {
+		t.Errorf("slowbody: %d cut off, %v; want none (a byte every 50 ms keeps a second's pace)", cut, err)
+	}
+	if took, err := probe(addr, "/notes.txt", 50*time.Millisecond, 200*time.Millisecond); err != nil || len(took) != 4 || slices.Max(took) >= time.Minute {
+		t.Errorf("probe: %v, %v; want 4 answers", took, err)
 	}
 	for _, kind := range []string{"post", "junk"} {
 		if lost, err := early(addr, 3, kind); err != nil || lost != 0 {

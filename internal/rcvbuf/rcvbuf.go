@@ -1,7 +1,8 @@
 // Package rcvbuf dials TCP connections with a small receive buffer, set
 // before the connection opens, so that the kernel cannot take in a big
 // answer for a client that does not read it: the slow and stopped readers
-// of the tests and of internal/hostile.
+// of the tests and of internal/hostile. Established tells such a reader,
+// where the system can, when the server cut it off.
 package rcvbuf
 
 import (
