@@ -148,7 +148,7 @@ func CutReader(t *testing.T, addr, path string, size, chunk int, step, dur time.
 		}
 	}
 	n, err := io.Copy(io.Discard, c)
-	if err != nil && !isReset(err) {
+	if err != nil && !IsReset(err) {
 		t.Fatal(err)
 	}
 	if got += n; got >= int64(size) {
@@ -191,26 +191,57 @@ func SlowSender(t *testing.T, addr string, step, limit time.Duration) {
 	Trickle(t, addr, "GET /notes.txt HTTP/1.0\r\n", func(i int) string { return fmt.Sprintf("X-Line-%d: a\r\n", i) }, step, limit)
 }
 
-// SlowBody sends a POST head, then its body a byte every step: longer in
-// all than the server's timeout, but never silent for that long. The
-// server must wait for it and answer.
-func SlowBody(t *testing.T, addr string, step time.Duration, size int) {
+// SlowBody sends a POST head, then its body, steps pieces of size bytes,
+// a piece every step: longer in all than the server's timeout, but never
+// silent for that long. The server must wait for it and answer.
+func SlowBody(t *testing.T, addr string, step time.Duration, steps, size int) {
 	c := Dial(t, addr)
-	if _, err := fmt.Fprintf(c, "POST / HTTP/1.0\r\nContent-Length: %d\r\n\r\n", size); err != nil {
-		t.Fatal(err)
+	if _, err := fmt.Fprintf(c, "POST / HTTP/1.0\r\nContent-Length: %d\r\n\r\n", steps*size); err != nil {
+		t.Error(err)
+		return
 	}
-	for range size {
+	piece := strings.Repeat("x", size)
+	for range steps {
 		time.Sleep(step)
-		if _, err := io.WriteString(c, "x"); err != nil {
-			t.Fatal(err)
+		if _, err := io.WriteString(c, piece); err != nil {
+			t.Error(err)
+			return
 		}
 	}
 	raw, err := io.ReadAll(c)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return
 	}
 	if resp, body := Parse(t, raw, false); resp.StatusCode != 200 || string(body) != "kosong" {
 		t.Errorf("got %d %q, want 200 kosong", resp.StatusCode, body)
+	}
+}
+
+// SlowBytes sends head, then a byte every step, until the server closes
+// the connection, done is closed, or the test's time is up.
+func SlowBytes(addr, head string, step time.Duration, done <-chan struct{}) {
+	c, err := net.DialTimeout("tcp", addr, Timeout)
+	if err != nil {
+		return // NOTE: the server may be full; this client is the attack, not the test.
+	}
+	defer c.Close()
+	end := time.Now().Add(Timeout)
+	if c.SetDeadline(end) != nil {
+		return
+	}
+	if _, err := io.WriteString(c, head); err != nil {
+		return
+	}
+	for time.Now().Before(end) {
+		select {
+		case <-done:
+			return
+		case <-time.After(step):
+		}
+		if _, err := c.Write([]byte{'x'}); err != nil {
+			return // cut off
+		}
 	}
 }
 
@@ -315,9 +346,9 @@ func (w *BlockedWriter) String() string { return w.Log.String() }
 
 func bufioReader(b []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(b)) }
 
-// isReset reports whether err is the connection reset by the server: a
+// IsReset reports whether err is the connection reset by the server: a
 // server cuts a client off with a reset.
-func isReset(err error) bool {
+func IsReset(err error) bool {
 	var se syscall.Errno
 	return errors.As(err, &se) && (se == syscall.ECONNRESET || se == 10054) // 10054: Windows' WSAECONNRESET
 }

@@ -6,7 +6,9 @@ import (
 	"flag"
 	"io"
 	"net"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -75,7 +77,7 @@ func Robustness(t *testing.T, run tcpserver.RunFunc) {
 	})
 	t.Run("a body that keeps coming is waited for", func(t *testing.T) {
 		p := Start(t, run, "-root", DocRoot(t), "-timeout", "500ms")
-		SlowBody(t, p.Addr, 100*time.Millisecond, 10) // a second in all
+		SlowBody(t, p.Addr, 100*time.Millisecond, 10, 1) // a second in all
 	})
 	t.Run("a body that stops coming is cut", func(t *testing.T) {
 		p := Start(t, run, "-root", DocRoot(t), "-timeout", "300ms")
@@ -118,6 +120,63 @@ func Robustness(t *testing.T, run tcpserver.RunFunc) {
 		if n := strings.Count(p.Log(), "(-max-conns)"); n != 1 {
 			t.Errorf("the full server said so %d times, want once:\n%s", n, p.Log())
 		}
+	})
+	// Without shedding, a full server left the next client in the queue
+	// until the clients it served timed out (here 30 s).
+	t.Run("a full server sheds the clients that are behind, at once", func(t *testing.T) {
+		p := Start(t, run, "-root", DocRoot(t), "-timeout", "30s", "-rate-grace", "30s", "-max-conns", "4")
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 4 { // the server is full of them
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				SlowBytes(p.Addr, "POST / HTTP/1.0\r\nContent-Length: 100000\r\n\r\n", 200*time.Millisecond, done) // 5 B/s
+			}()
+		}
+		p.WaitLog(t, "connection from", 4)
+		var stalled []*net.TCPConn
+		for range 4 { // next in the queue
+			stalled = append(stalled, Dial(t, p.Addr)) // sends nothing: its head is not in
+		}
+		raw := Exchange(t, p.Addr, "GET /notes.txt HTTP/1.0\r\n\r\n")
+		if resp, _ := Parse(t, raw, false); resp.StatusCode != 200 {
+			t.Errorf("a request after the clients that are behind: %d", resp.StatusCode)
+		}
+		close(done)
+		wg.Wait()
+		for _, c := range stalled {
+			c.Close() // NOTE: those not shed yet leave now, so the stop need not wait.
+		}
+		if err := p.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		var head, body int
+		for _, m := range regexp.MustCompile(`: (\d+) with their head not in after \S+, (\d+) with a body`).FindAllStringSubmatch(p.Log(), -1) {
+			h, _ := strconv.Atoi(m[1])
+			b, _ := strconv.Atoi(m[2])
+			head, body = head+h, body+b
+		}
+		if head == 0 || body == 0 {
+			t.Errorf("the log says %d clients were shed for their head and %d for their body, want some of each:\n%s", head, body, p.Log())
+		}
+	})
+	t.Run("a full server never sheds a client that keeps its pace", func(t *testing.T) {
+		p := Start(t, run, "-root", DocRoot(t), "-timeout", "30s", "-rate-grace", "30s", "-max-conns", "2")
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				SlowBody(t, p.Addr, 100*time.Millisecond, 20, 1024) // 10 KB/s for 2 s
+			}()
+		}
+		time.Sleep(100 * time.Millisecond) // both are in: the server is full
+		raw := Exchange(t, p.Addr, "GET /notes.txt HTTP/1.0\r\n\r\n")
+		if resp, _ := Parse(t, raw, false); resp.StatusCode != 200 {
+			t.Errorf("a request after the clients that keep their pace: %d", resp.StatusCode)
+		}
+		wg.Wait()
 	})
 	t.Run("an answer sent before the request ends is never lost", func(t *testing.T) {
 		p := Start(t, run, "-root", DocRoot(t))

@@ -4,10 +4,15 @@ package tcpserver
 // accepted every client, and a flood of clients that send nothing made them
 // fail accept with "too many open files" for everyone. Here at most
 // -max-conns clients are served at once; the next wait in the kernel's
-// accept queue.
+// accept queue. And a full server does not wait for the slowest clients to
+// time out before it serves the next: it sheds at once those that are
+// behind (see pressure), as Envoy's overload manager shortens its timeouts
+// when a limit nears.
 
 import (
+	"fmt"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,9 +21,12 @@ import (
 // Limit returns a listener whose Accept waits while n of the connections
 // it returned are open. ln must be a TCP listener. Closing a connection
 // frees its place. When every place is taken, it says so in log, once and
-// then at most once a minute.
+// then at most once a minute, and sheds the clients that are behind (see
+// pressure), saying so at most once a second.
 func Limit(ln net.Listener, n int, log Logger) net.Listener {
-	return &limitListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{}), log: log}
+	l := &limitListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{}), log: log}
+	l.press.low = n - max(n/8, 1)
+	return l
 }
 
 type limitListener struct {
@@ -28,6 +36,7 @@ type limitListener struct {
 	once    sync.Once
 	log     Logger
 	fullLog atomic.Int64 // when it last said it was full (Unix nanoseconds)
+	press   pressure
 }
 
 // Accept waits for a free place, then for a connection.
@@ -35,27 +44,50 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	select {
 	case l.slots <- struct{}{}:
 	default:
+		l.press.on.Store(true) // full: shed the clients that are behind
 		if now := time.Now().UnixNano(); now-l.fullLog.Load() > int64(time.Minute) {
 			l.fullLog.Store(now)
-			l.log.Printf("%d clients at once (-max-conns): the next waits until one leaves", cap(l.slots))
+			l.log.Printf("%d clients at once (-max-conns): the next waits until one leaves, and clients that are behind are shed", cap(l.slots))
 		}
-		select {
-		case l.slots <- struct{}{}:
-		case <-l.done:
-			return nil, net.ErrClosed
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+	wait:
+		for {
+			select {
+			case l.slots <- struct{}{}:
+				break wait
+			case <-l.done:
+				return nil, net.ErrClosed
+			case <-tick.C:
+				l.press.report(l.log, false)
+			}
 		}
 	}
+	l.press.report(l.log, false)
 	c, err := l.Listener.Accept()
 	if err != nil {
-		<-l.slots
+		l.free()
 		return nil, err
 	}
-	return &limitConn{TCPConn: c.(*net.TCPConn), slots: l.slots}, nil
+	return &limitConn{TCPConn: c.(*net.TCPConn), l: l}, nil
 }
 
-// Close stops accepting: an Accept waiting for a place returns too.
+// free gives a place back. The listener is no longer full once an eighth
+// of its places are free.
+func (l *limitListener) free() {
+	<-l.slots
+	if l.press.on.Load() && len(l.slots) <= l.press.low {
+		l.press.on.Store(false)
+	}
+}
+
+// Close stops accepting: an Accept waiting for a place returns too. It
+// says how many clients were shed since it last did.
 func (l *limitListener) Close() error {
-	l.once.Do(func() { close(l.done) })
+	l.once.Do(func() {
+		close(l.done)
+		l.press.report(l.log, true)
+	})
 	return l.Listener.Close()
 }
 
@@ -64,16 +96,97 @@ func (l *limitListener) Close() error {
 // writev, and sendfile from a file.
 type limitConn struct {
 	*net.TCPConn
-	slots  chan struct{}
+	l      *limitListener
 	closed atomic.Bool
 }
 
 func (c *limitConn) Close() error {
 	err := c.TCPConn.Close()
 	if c.closed.CompareAndSwap(false, true) {
-		<-c.slots
+		c.l.free()
 	}
 	return err
+}
+
+// ShedAfter is how long a full server gives a client before it judges
+// it: a head must be in by then, and a body or an answer must have moved
+// -min-rate bytes a second over the last ShedAfter at least.
+const ShedAfter = 500 * time.Millisecond
+
+// ErrShed is why a client that was behind was cut off by a full server. It
+// is a deadline error, so Quiet counts it as one.
+var ErrShed = fmt.Errorf("shed to make room (-max-conns): %w", os.ErrDeadlineExceeded)
+
+// pressure is a listener's state that its connections' pace looks at:
+// whether it is full, and how many clients it shed since it last said so.
+// When every place is taken, the clients that are served do not all wait
+// their whole -timeout or -rate-grace while the next wait in the queue: one
+// whose head has not come in within ShedAfter of its connect, or whose body
+// or answer moves slower than -min-rate, is cut off at once (within a shed
+// tick), so that the queue moves. A client that keeps -min-rate is never
+// shed. The state is atomics, read by every connection's goroutine; only
+// Accept writes the log.
+type pressure struct {
+	on      atomic.Bool
+	low     int                  // places taken at which it is no longer full
+	shed    [phases]atomic.Int64 // clients shed since the last report, by phase
+	lastLog atomic.Int64         // when it last reported (Unix nanoseconds)
+}
+
+// phase is what a client was doing when it was shed.
+type phase int
+
+const (
+	phaseHead phase = iota
+	phaseBody
+	phaseAnswer
+	phases
+)
+
+// shedTick is how often a connection of a listener that can be full looks
+// whether it is: a read or a write waits at most this long.
+const shedTick = ShedAfter / 2
+
+// pressureOf returns the pressure of the listener c came from, or nil.
+func pressureOf(c net.Conn) *pressure {
+	if lc, ok := c.(*limitConn); ok {
+		return &lc.l.press
+	}
+	return nil
+}
+
+// full reports whether the listener is full (p may be nil: never).
+func (p *pressure) full() bool { return p != nil && p.on.Load() }
+
+// tick returns d, or the next shed tick from now if that is sooner (p may
+// be nil: d).
+func (p *pressure) tick(now, d time.Time) time.Time {
+	if next := now.Add(shedTick); p != nil && next.Before(d) {
+		return next
+	}
+	return d
+}
+
+// count counts a client shed in phase k.
+func (p *pressure) count(k phase) { p.shed[k].Add(1) }
+
+// report logs how many clients were shed, if any, at most once a second
+// (always, when last).
+func (p *pressure) report(log Logger, last bool) {
+	now := time.Now().UnixNano()
+	if !last && now-p.lastLog.Load() < int64(time.Second) {
+		return
+	}
+	var n [phases]int64
+	for k := range n {
+		n[k] = p.shed[k].Swap(0)
+	}
+	if n[phaseHead]+n[phaseBody]+n[phaseAnswer] == 0 {
+		return
+	}
+	p.lastLog.Store(now)
+	log.Printf("-max-conns: shed %d clients that were behind, to make room: %d with their head not in after %v, %d with a body and %d with an answer under -min-rate",
+		n[phaseHead]+n[phaseBody]+n[phaseAnswer], n[phaseHead], ShedAfter, n[phaseBody], n[phaseAnswer])
 }
 
 // DefaultMaxConns is the default of -max-conns, from the open-file limit:

@@ -37,9 +37,15 @@ type Pace struct {
 func AddPaceFlags(fs *flag.FlagSet) *Pace {
 	p := &Pace{}
 	fs.DurationVar(&p.Timeout, "timeout", 10*time.Second, "time a client has to send its request's head, counted from its connect; then the longest a body or the answer may stand still")
-	fs.IntVar(&p.MinRate, "min-rate", 256, "bytes per second a body or an answer must move once -rate-grace has passed, over each -rate-grace window (0: no minimum)")
-	fs.DurationVar(&p.Grace, "rate-grace", 5*time.Second, "how long a body or an answer may go slower than -min-rate at its start, and the window the rate is measured over")
+	AddRateFlags(fs, p, "a body or an answer")
 	return p
+}
+
+// AddRateFlags adds -min-rate and -rate-grace to fs, setting p's MinRate
+// and Grace; what says what they hold to (the lb: "an answer").
+func AddRateFlags(fs *flag.FlagSet, p *Pace, what string) {
+	fs.IntVar(&p.MinRate, "min-rate", 256, "bytes per second "+what+" must move once -rate-grace has passed, over each -rate-grace window (0: no minimum)")
+	fs.DurationVar(&p.Grace, "rate-grace", 5*time.Second, "how long "+what+" may go slower than -min-rate at its start, and the window the rate is measured over")
 }
 
 // ErrTooSlow is why a body or an answer that went slower than -min-rate was
@@ -50,30 +56,47 @@ var ErrTooSlow = fmt.Errorf("slower than -min-rate: %w", os.ErrDeadlineExceeded)
 // Pace. Its time is checked when a deadline passes, not at every read.
 type meter struct {
 	pace   Pace
+	press  *pressure // the listener's, to shed a client that is behind (see limits.go); nil: none
+	kind   phase     // what it measures, for the count of the clients shed
 	start  time.Time // when the transfer started: its first window is free
 	last   time.Time // when bytes last moved (for a write: when that was seen)
 	window time.Time // when the current window started
 	moved  int64     // bytes moved in the current window
+	total  int64     // bytes moved in all
+	mark   time.Time // a full listener's last look (see behind)
+	marked int64     // total then
 }
 
-func (p Pace) meter(now time.Time) meter { return meter{pace: p, start: now, last: now, window: now} }
+func (p Pace) meter(now time.Time, press *pressure, kind phase) meter {
+	return meter{pace: p, press: press, kind: kind, start: now, last: now, window: now, mark: now}
+}
 
 // add counts n bytes moved by now.
 func (m *meter) add(n int64, now time.Time) {
 	if n > 0 {
 		m.moved += n
+		m.total += n
 		m.last = now
 	}
 }
 
-// deadline is when the transfer must next be checked: when it will have
-// stood still for Timeout, or when its window ends.
-func (m *meter) deadline() time.Time {
+// resume starts a new window at now, for a transfer that waited for
+// something to send: the wait was not the client's doing. Its first window
+// stays the one that began at its start.
+func (m *meter) resume(now time.Time) {
+	m.last, m.window, m.moved = now, now, 0
+	m.mark, m.marked = now, m.total
+}
+
+// deadline is when the transfer must next be checked, from now: when it
+// will have stood still for Timeout, or when its window ends; and, when
+// its listener can be full, a shed tick away, to see at once if it is.
+func (m *meter) deadline(now time.Time) time.Time {
 	d := m.last.Add(m.pace.Timeout)
 	if end := m.window.Add(m.pace.Grace); m.pace.MinRate > 0 && end.Before(d) {
 		d = end
 	}
-	return d
+	return m.press.tick(now, d)
 }
 
 // wake is the deadline of a write that starts at now: the meter's, or a
@@ -86,43 +109,87 @@ func (m *meter) deadline() time.Time {
 // filled, after the reader stopped, were counted a whole Timeout late: a
 // reader that stopped was cut 3 Timeout after.)
 func (m *meter) wake(now time.Time) time.Time {
-	d := m.deadline()
+	d := m.deadline(now)
 	if soon := now.Add(m.pace.Timeout / 16); soon.Before(d) {
 		return soon
 	}
 	return d
 }
 
-// check is called once the deadline has passed. It returns the error to
-// cut the transfer off with, or nil and starts the next window.
+// check is called once a deadline has passed (or at any time: it acts only
+// on what is due). It returns the error to cut the transfer off with, or
+// nil, and starts the next window when the current one is over.
 func (m *meter) check(now time.Time) error {
 	if now.Sub(m.last) >= m.pace.Timeout {
 		return os.ErrDeadlineExceeded
 	}
 	if elapsed := now.Sub(m.window); m.pace.MinRate > 0 && elapsed >= m.pace.Grace {
-		if m.window != m.start && float64(m.moved) < float64(m.pace.MinRate)*elapsed.Seconds() {
+		if m.window.Sub(m.start) >= m.pace.Grace && float64(m.moved) < float64(m.pace.MinRate)*elapsed.Seconds() {
 			return ErrTooSlow
 		}
 		m.window, m.moved = now, 0
 	}
+	if m.press.full() && m.behind(now) {
+		m.press.count(m.kind)
+		return ErrShed
+	}
 	return nil
+}
+
+// behind reports whether the transfer moved slower than MinRate since a
+// full listener last looked, at least ShedAfter ago: what a full listener
+// sheds at once, rather than at the window's end, and in the first window
+// too. (Over the current window, the bytes the kernel took at the start of
+// an answer would hide for many seconds a client that then reads nothing.)
+func (m *meter) behind(now time.Time) bool {
+	elapsed := now.Sub(m.mark)
+	if m.pace.MinRate == 0 || elapsed < ShedAfter {
+		return false
+	}
+	slow := float64(m.total-m.marked) < float64(m.pace.MinRate)*elapsed.Seconds()
+	m.mark, m.marked = now, m.total
+	return slow
+}
+
+// try does one write of a transfer held to m: it sets the write's deadline,
+// calls op, counts what op moved, and returns the error to stop with.
+func (m *meter) try(c net.Conn, op func() (int64, error)) (int64, error) {
+	if err := c.SetWriteDeadline(m.wake(time.Now())); err != nil {
+		return 0, err
+	}
+	n, err := op()
+	now := time.Now()
+	m.add(n, now)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = m.check(now) // nil, unless the meter's own deadline has come
+	}
+	return n, err
 }
 
 // Reader reads a request from a connection: its head must be in within
 // Timeout of the connect, and once Body has been called, its body is held
 // to the Pace.
 type Reader struct {
-	c    net.Conn
-	body bool
-	m    meter
+	c     net.Conn
+	start time.Time // the connect: the head is due Timeout after it
+	body  bool
+	m     meter
 }
 
 // NewReader starts reading a request from c, which has just connected.
 func (p Pace) NewReader(c net.Conn) Reader {
+	now := time.Now()
+	r := Reader{c: c, start: now, m: meter{pace: p, press: pressureOf(c)}}
 	// NOTE: setting a deadline fails only on a closed connection, and the
 	// Read after it says so.
-	_ = c.SetReadDeadline(time.Now().Add(p.Timeout))
-	return Reader{c: c, m: meter{pace: p}}
+	_ = c.SetReadDeadline(r.headDeadline(now))
+	return r
+}
+
+// headDeadline is when the head's time is up, or, when the listener can be
+// full, the next shed tick.
+func (r *Reader) headDeadline(now time.Time) time.Time {
+	return r.m.press.tick(now, r.start.Add(r.m.pace.Timeout))
 }
 
 // Body is called once the head is in and a body is being read: from then
@@ -133,28 +200,44 @@ func (r *Reader) Body() {
 		return
 	}
 	r.body = true
-	r.m = r.m.pace.meter(time.Now())
-	_ = r.c.SetReadDeadline(r.m.deadline()) // NOTE: as in NewReader.
+	now := time.Now()
+	r.m = r.m.pace.meter(now, r.m.press, phaseBody)
+	_ = r.c.SetReadDeadline(r.m.deadline(now)) // NOTE: as in NewReader.
 }
 
-// Read reads from the connection. During the body, a deadline that passes
-// while the body keeps its pace is moved on.
+// Read reads from the connection. A deadline that passes while the head is
+// not late, or while the body keeps its pace, is moved on. A full listener
+// sheds a client whose head is not in within ShedAfter of its connect, or
+// whose body is behind.
 func (r *Reader) Read(b []byte) (int, error) {
 	for {
 		n, err := r.c.Read(b)
-		if !r.body {
+		if !errors.Is(err, os.ErrDeadlineExceeded) && !r.body {
 			return n, err
 		}
 		now := time.Now()
-		r.m.add(int64(n), now)
-		if !errors.Is(err, os.ErrDeadlineExceeded) {
-			return n, err
-		}
-		if err := r.m.check(now); err != nil {
-			return n, err
-		}
-		if err := r.c.SetReadDeadline(r.m.deadline()); err != nil {
-			return n, err
+		if !r.body {
+			switch {
+			case !now.Before(r.start.Add(r.m.pace.Timeout)):
+				return n, err
+			case r.m.press.full() && now.Sub(r.start) >= ShedAfter:
+				r.m.press.count(phaseHead)
+				return n, ErrShed
+			}
+			if err := r.c.SetReadDeadline(r.headDeadline(now)); err != nil {
+				return n, err
+			}
+		} else {
+			r.m.add(int64(n), now)
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				return n, err
+			}
+			if err := r.m.check(now); err != nil {
+				return n, err
+			}
+			if err := r.c.SetReadDeadline(r.m.deadline(now)); err != nil {
+				return n, err
+			}
 		}
 		if n > 0 {
 			return n, nil
@@ -168,7 +251,7 @@ func (r *Reader) Read(b []byte) (int, error) {
 // reading gets a big file whole, and one that stops, or reads slower than
 // MinRate, is cut off.
 func Write(c net.Conn, bufs net.Buffers, file *os.File, size int64, pace Pace) error {
-	m := pace.meter(time.Now())
+	m := pace.meter(time.Now(), pressureOf(c), phaseAnswer)
 	return write(c, bufs, file, size, &m)
 }
 
@@ -176,27 +259,71 @@ func Write(c net.Conn, bufs net.Buffers, file *os.File, size int64, pace Pace) e
 func write(c net.Conn, bufs net.Buffers, file *os.File, size int64, m *meter) error {
 	var sent int64 // of the file
 	for len(bufs) > 0 || file != nil && sent < size {
-		if err := c.SetWriteDeadline(m.wake(time.Now())); err != nil {
-			return err
-		}
-		var n int64
 		var err error
 		if len(bufs) > 0 {
-			n, err = bufs.WriteTo(c) // moves bufs past what was sent
+			_, err = m.try(c, func() (int64, error) { return bufs.WriteTo(c) }) // moves bufs past what was sent
 		} else {
-			n, err = copyFile(c, file, sent, size)
+			var n int64
+			n, err = m.try(c, func() (int64, error) { return copyFile(c, file, sent, size) })
 			sent += n
-		}
-		now := time.Now()
-		m.add(n, now)
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			err = m.check(now) // nil, unless the meter's own deadline has come
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// Sender writes an answer that comes in parts, as the lb passes on what
+// its backend sends, held to a Pace: each part may not stand still for
+// Timeout, and once Grace has passed since the first, each must move
+// MinRate. The time between parts, waiting for the next, is not the
+// client's doing and does not count.
+type Sender struct {
+	c     net.Conn
+	m     meter
+	moved func() // called whenever bytes moved
+	sent  int64
+}
+
+// Sender starts an answer to c. moved, when not nil, is called each time
+// some of it has moved.
+func (p Pace) Sender(c net.Conn, moved func()) Sender {
+	return Sender{c: c, m: p.meter(time.Now(), pressureOf(c), phaseAnswer), moved: moved}
+}
+
+// Write writes all of b to the connection, or returns the error that
+// stopped it: the connection's, or the pace's.
+func (s *Sender) Write(b []byte) (int, error) {
+	s.m.resume(time.Now())
+	written := 0
+	for written < len(b) {
+		n, err := s.m.try(s.c, func() (int64, error) {
+			n, err := s.c.Write(b[written:])
+			return int64(n), err
+		})
+		written += int(n)
+		s.sent += n
+		if n > 0 && s.moved != nil {
+			s.moved()
+		}
+		if err != nil {
+			return written, err
+		}
+	}
+	return written, nil
+}
+
+// Finish holds the connection, once the answer is written whole, until the
+// kernel has sent what it holds of it, at the pace (see awaitSent); a
+// client that does not keep it is cut off with a reset, and the error is
+// returned.
+func (s *Sender) Finish() error {
+	err := awaitSent(s.c, s.sent, &s.m)
+	if err != nil {
+		reset(s.c)
+	}
+	return err
 }
 
 // SeesUnsent reports whether this system tells how much of an answer the
@@ -229,26 +356,11 @@ func awaitSent(c net.Conn, size int64, m *meter) error {
 		}
 		m.add(int64(left-n), now)
 		left = n
-		if !now.Before(m.deadline()) {
-			if err := m.check(now); err != nil {
-				return err
-			}
+		if err := m.check(now); err != nil {
+			return err
 		}
 	}
 	return nil
-}
-
-// AwaitSent holds c, to which size bytes were written, until the kernel
-// has sent what it holds of them, for as long as something is sent at
-// least every idle (see awaitSent); then it cuts c off with a reset and
-// returns the error. The lb's rule, -idle, after the last byte of an answer.
-func AwaitSent(c net.Conn, size int64, idle time.Duration) error {
-	m := Pace{Timeout: idle}.meter(time.Now())
-	err := awaitSent(c, size, &m)
-	if err != nil {
-		reset(c)
-	}
-	return err
 }
 
 func bufsLen(bufs net.Buffers) (n int) {
@@ -286,7 +398,7 @@ const (
 // is closed with a reset (see reset).
 func WriteAndClose(c net.Conn, bufs net.Buffers, file *os.File, size int64, linger bool, pace Pace) error {
 	defer c.Close() // NOTE: nothing is left to do with a close error.
-	m := pace.meter(time.Now())
+	m := pace.meter(time.Now(), pressureOf(c), phaseAnswer)
 	total := int64(bufsLen(bufs)) + size // before write, which empties bufs
 	err := write(c, bufs, file, size, &m)
 	if err == nil {

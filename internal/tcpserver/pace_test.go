@@ -33,15 +33,15 @@ func TestMeter(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Unix(1000, 0)
-			m := tc.pace.meter(start)
+			m := tc.pace.meter(start, nil, phaseAnswer)
 			for i, st := range tc.steps {
 				m.add(st.moved, start.Add(st.at))
 				err := m.check(start.Add(st.check))
 				if !errors.Is(err, st.want) || (err == nil) != (st.want == nil) {
 					t.Fatalf("step %d: check = %v, want %v", i, err, st.want)
 				}
-				if err == nil && m.deadline() != start.Add(st.nextDue) {
-					t.Errorf("step %d: next deadline %v after the start, want %v", i, m.deadline().Sub(start), st.nextDue)
+				if err == nil && m.deadline(start) != start.Add(st.nextDue) {
+					t.Errorf("step %d: next deadline %v after the start, want %v", i, m.deadline(start).Sub(start), st.nextDue)
 				}
 			}
 		})
