@@ -2,7 +2,8 @@ package main
 
 // This file adds the command line. lb.py took one argument, its port
 // (sys.argv[1]); the flags set what the Python fixed in its code (the
-// backends) or did not have (timeouts; -max-conns, among tcpserver's).
+// backends) or did not have (timeouts, the pace of an answer; -max-conns,
+// among tcpserver's).
 
 import (
 	"flag"
@@ -20,6 +21,7 @@ type config struct {
 	backends    *BackendList
 	dialTimeout time.Duration
 	idle        time.Duration
+	pace        tcpserver.Pace // -idle, -min-rate, -rate-grace: a client's answer
 	retry       time.Duration
 }
 
@@ -31,11 +33,12 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&cfg.dialTimeout, "dial-timeout", 2*time.Second, "give up on a backend that has not answered a connect in this long")
 	fs.DurationVar(&cfg.idle, "idle", time.Minute, "close a joined pair of connections when nothing has moved either way for this long")
 	fs.DurationVar(&cfg.retry, "retry", 2*time.Second, "how often to check again a backend that refused a connection (it is tried last until it accepts)")
+	tcpserver.AddRateFlags(fs, &cfg.pace, "a client's answer")
 	port, err := tcpserver.ParseArgs(fs, args, stderr, 44444)
 	if err != nil {
 		return nil, err
 	}
-	cfg.port = port
+	cfg.port, cfg.pace.Timeout = port, cfg.idle
 	if cfg.backends, err = NewBackendList(cfg.list); err != nil {
 		return nil, &tcpserver.UsageError{Msg: "-backends: " + err.Error()}
 	}

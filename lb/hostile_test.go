@@ -211,3 +211,115 @@ func TestUnreadAnswerThroughLB(t *testing.T) {
 		t.Errorf("a client that read nothing for two seconds got all %d bytes; want it cut off after -idle", got)
 	}
 }
+
+// TestNoOrphanThroughLB: a client that reads nothing, and that the lb gives
+// up on after -idle, is reset. The lb closed it with a plain close, and
+// the kernel went on for minutes delivering what it held for a client that
+// no program held any more (orphaned in FIN-WAIT-1, megabytes queued): the
+// client got part of the answer and then an end of file, as if it were
+// whole.
+func TestNoOrphanThroughLB(t *testing.T) {
+	root := progtest.DocRoot(t)
+	progtest.BigFile(t, root, "huge.jpg", 8<<20)
+	p := startLB(t, httpBackends(t, 2, root), "-idle", "300ms")
+	c := progtest.Dial(t, p.Addr)
+	if _, err := io.WriteString(c, "GET /huge.jpg HTTP/1.0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // reads nothing meanwhile: past -idle
+	got, err := io.Copy(io.Discard, c)
+	if !progtest.IsReset(err) {
+		t.Errorf("a client that read nothing got %d bytes and then %v; want it reset", got, err)
+	}
+}
+
+// patientBackends starts n in-process HTTP backends serving root that wait
+// for a client, the lb, as long as a test lasts: the lb's rules are what
+// cut a client off.
+func patientBackends(t *testing.T, n int, root string) []string {
+	hs, err := httpserver.New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, _ := backends(t, n, func(_ int, c net.Conn) { progtest.AnswerAt(hs, c, tcpserver.Pace{Timeout: progtest.Timeout}) })
+	return addrs
+}
+
+// TestSlowReaderCutThroughLB: a client that reads slower than -min-rate is
+// cut off by the lb, as the servers cut theirs. Under -idle alone, one that
+// read 20 KB a second held its pair for as long as it pleased.
+func TestSlowReaderCutThroughLB(t *testing.T) {
+	root := progtest.DocRoot(t)
+	progtest.BigFile(t, root, "huge.jpg", 8<<20)
+	p := startLB(t, patientBackends(t, 2, root), "-idle", "5s", "-min-rate", "1000000", "-rate-grace", "300ms")
+	progtest.CutReader(t, p.Addr, "/huge.jpg", 8<<20, 1<<10, 50*time.Millisecond, 2*time.Second) // 20 KB/s
+}
+
+// TestStoppedReaderCutThroughLB: a client that stops reading is cut off by
+// the lb between 1 and 1.5 times -idle after its last read (the servers'
+// rule for -timeout). Its backend is patient here: the lb cuts it, not the
+// backend.
+func TestStoppedReaderCutThroughLB(t *testing.T) {
+	root := progtest.DocRoot(t)
+	progtest.BigFile(t, root, "huge.jpg", 20<<20)
+	const idle = 2 * time.Second
+	p := startLB(t, patientBackends(t, 1, root), "-idle", idle.String())
+	c, err := rcvbuf.Dialer(64<<10, progtest.Timeout).Dial("tcp", p.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, known := rcvbuf.Established(c); !known {
+		t.Skip("this system does not tell, without reading, when a connection is cut")
+	}
+	if err := c.SetDeadline(time.Now().Add(progtest.Timeout)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(c, "GET /huge.jpg HTTP/1.0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.CopyN(io.Discard, c, 256<<10); err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.Now()
+	for time.Since(stopped) < 3*idle {
+		if open, _ := rcvbuf.Established(c); !open {
+			if d := time.Since(stopped); d < idle || d > idle*3/2 {
+				t.Errorf("cut %v after the reader stopped, want between %v and %v", d.Round(time.Millisecond), idle, idle*3/2)
+			}
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("not cut %v after the reader stopped, want between %v and %v", 3*idle, idle, idle*3/2)
+}
+
+// TestFullLBSheds: a full lb sheds at once the clients that do not take
+// their answer, so that the next client in the queue is served; without
+// it, they held their places for -idle (here 30 s).
+func TestFullLBSheds(t *testing.T) {
+	root := progtest.DocRoot(t)
+	progtest.BigFile(t, root, "huge.jpg", 8<<20)
+	p := startLB(t, patientBackends(t, 2, root), "-idle", "30s", "-rate-grace", "30s", "-max-conns", "2")
+	var readers []net.Conn
+	for range 2 {
+		c := progtest.Dial(t, p.Addr)
+		if _, err := io.WriteString(c, "GET /huge.jpg HTTP/1.0\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		readers = append(readers, c)
+	}
+	p.WaitLog(t, "diteruskan ke", 2)
+	if !request(p.Addr) {
+		t.Fatal("a request after the clients that read nothing failed")
+	}
+	for _, c := range readers {
+		c.Close() // NOTE: one not shed yet leaves now, so the stop need not wait.
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(p.Log(), "with an answer under -min-rate") || strings.Contains(p.Log(), " 0 with an answer") {
+		t.Errorf("the log does not say that clients were shed for their answer:\n%s", p.Log())
+	}
+}

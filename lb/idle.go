@@ -17,10 +17,10 @@ import (
 // passed while the pair was busy. It has no ReadFrom or WriteTo, so that
 // io.CopyBuffer goes through Read and Write.
 type side struct {
-	c       tcpConn
-	p       *pair
-	broken  bool  // a write to it failed; only the copy that writes to it looks
-	written int64 // bytes written to it, likewise
+	c      tcpConn
+	p      *pair
+	paced  bool // the client: what is written to it is its answer (see pace.go)
+	broken bool // a write to it failed; only the copy that writes to it looks
 }
 
 func (p *pair) touch() { p.last.Store(time.Now().UnixNano()) }
@@ -42,10 +42,14 @@ func (x *side) Read(b []byte) (int, error) {
 	}
 }
 
-// Write writes all of b. A write deadline that passes while bytes were
-// still moving (this write's, or the other direction's) is moved on: a
-// slow reader is served as long as it reads.
+// Write writes all of b. To the client, that is its answer, held to the
+// pace (see pace.go). To the backend, a write deadline that passes while
+// bytes were still moving (this write's, or the other direction's) is
+// moved on.
 func (x *side) Write(b []byte) (int, error) {
+	if x.paced {
+		return x.p.send(b)
+	}
 	written := 0
 	for {
 		n, err := x.c.Write(b[written:])
@@ -58,7 +62,6 @@ func (x *side) Write(b []byte) (int, error) {
 		} else if err != nil {
 			continue
 		}
-		x.written += int64(written)
 		return written, err
 	}
 }

@@ -86,6 +86,7 @@ type pair struct {
 	client, backend side // the two sides, in the pair's one allocation
 	idle            time.Duration
 	log             *tcpserver.Log
+	answer          tcpserver.Sender // the client's answer, held to the pace (see pace.go)
 	// last is when a byte last moved either way (Unix nanoseconds). Both
 	// directions share it: -idle is the time neither moved.
 	last     atomic.Int64
@@ -93,10 +94,12 @@ type pair struct {
 	answered atomic.Bool // the backend has said all it will (end of file)
 }
 
-// tcpConn is a TCP connection: a net.Conn that can end its sending half.
+// tcpConn is a TCP connection: a net.Conn that can end its sending half,
+// or be reset.
 type tcpConn interface {
 	net.Conn
 	CloseWrite() error
+	SetLinger(sec int) error
 }
 
 // newPair joins client and backend. The deadlines are set once, here, and
@@ -104,7 +107,8 @@ type tcpConn interface {
 // counts the pair, and no timer is reset for every read and write.
 func (s *server) newPair(client, backend tcpConn) *pair {
 	p := &pair{idle: s.idle, log: s.log}
-	p.client, p.backend = side{c: client, p: p}, side{c: backend, p: p}
+	p.client, p.backend = side{c: client, p: p, paced: true}, side{c: backend, p: p}
+	p.answer = s.pace.Sender(client, p.touch)
 	p.touch()
 	deadline := time.Now().Add(s.idle)
 	_ = client.SetDeadline(deadline) // NOTE: fails only on a closed connection, which the copy then finds.
@@ -112,14 +116,14 @@ func (s *server) newPair(client, backend tcpConn) *pair {
 	return p
 }
 
-// finish is called when both directions are done: it waits, by the rule
-// of -idle, until the kernel has sent the client what the lb wrote to it.
-// The kernel takes up to 4 MiB at once (Linux), and after the close it
-// would deliver that at the client's pace, however slow, for as long as it
-// takes; a client that takes nothing for -idle is cut off (where the
-// system tells, see tcpserver.AwaitSent).
+// finish is called when both directions are done: it waits until the
+// kernel has sent the client what the lb wrote to it, at the pace (see
+// pace.go). The kernel takes up to 4 MiB at once (Linux), and after the
+// close it would deliver that at the client's pace, however slow, for as
+// long as it takes; a client that does not keep the pace is cut off (where
+// the system tells, see tcpserver.Sender.Finish).
 func (p *pair) finish() {
-	_ = tcpserver.AwaitSent(p.client.c, p.client.written, p.idle) // NOTE: cut off or sent: the client is closed next either way.
+	_ = p.answer.Finish() // NOTE: cut off or sent: the client is closed next either way.
 }
 
 // other returns the other side of the pair.
@@ -213,6 +217,12 @@ func (p *pair) end(dst *side, err error) {
 	// said all it will, the client is left to finish, which closes it.
 	p.backend.c.Close()
 	if !p.answered.Load() {
+		// Fix: lb.py closed the client with a plain close, and so did the
+		// lb once: the kernel then went on, for minutes, trying to deliver
+		// what it held for a client that no program held any more (up to
+		// 4 MiB each, for a client that reads nothing). A client the lb
+		// gives up on, or whose backend cut it, is reset.
+		_ = p.client.c.SetLinger(0) // NOTE: then the close sends an end of file; the client is cut either way.
 		p.client.c.Close()
 	}
 }
@@ -223,6 +233,7 @@ type server struct {
 	log      *tcpserver.Log
 	dial     net.Dialer // without TCP keepalive: it would cost four setsockopt calls per connection
 	idle     time.Duration
+	pace     tcpserver.Pace // a client's answer: -idle, -min-rate, -rate-grace (see pace.go)
 	retry    time.Duration
 	clients  tcpserver.Conns // the clients being served, so that a stop can wait for them
 }
@@ -287,7 +298,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	defer done()
 	logger.Printf("load balancer running on port %d, backends %s, -max-conns %d, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, cfg.list, cfg.common.MaxConns(), runtime.GOMAXPROCS(0))
 	s := &server{backends: cfg.backends, log: logger, dial: net.Dialer{Timeout: cfg.dialTimeout, KeepAlive: -1},
-		idle: cfg.idle, retry: cfg.retry}
+		idle: cfg.idle, pace: cfg.pace, retry: cfg.retry}
 	stopWatch := s.startWatch(ctx)
 	defer context.AfterFunc(ctx, func() { ln.Close() })() // NOTE: the stop; Accept then returns net.ErrClosed.
 	if ready != nil {
