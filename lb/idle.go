@@ -1,8 +1,8 @@
 package main
 
-// This file adds -idle, which lb.py did not have: it kept a pair of
-// connections open for as long as neither side closed. Here a pair where
-// nothing has moved either way for -idle is closed. Each side of a pair is
+// This file adds -idle, which lb.py did not have. Fix (no-timeout): lb.py
+// kept a pair of connections open for as long as neither side closed. Here
+// a pair where nothing has moved either way for -idle is closed. Each side of a pair is
 // read and written through a side, which keeps the pair's last activity
 // and moves the deadlines; so the copies in main.go are plain copies.
 
@@ -10,6 +10,8 @@ import (
 	"errors"
 	"os"
 	"time"
+
+	"progjar/internal/tcpserver"
 )
 
 // side is one connection of a pair, as the copies see it: an io.Reader and
@@ -26,14 +28,19 @@ type side struct {
 func (p *pair) touch() { p.last.Store(time.Now().UnixNano()) }
 
 // Read reads from the side's connection. A read deadline that passes while
-// the pair was not idle is moved on.
+// the pair was not idle is moved on. From the client, what it reads is its
+// request, which a full lb may shed (see pace.go).
 func (x *side) Read(b []byte) (int, error) {
 	for {
 		n, err := x.c.Read(b)
 		if n > 0 {
 			x.p.touch()
+			x.p.count(x, n)
 		}
-		if err == nil || !x.p.alive(err, x.c.SetReadDeadline) {
+		if x.paced && errors.Is(err, os.ErrDeadlineExceeded) && x.p.asking() {
+			return n, tcpserver.Shed(x.c, x.p.asked == 0)
+		}
+		if err == nil || !x.p.alive(err, x, true) {
 			return n, err
 		}
 		if n > 0 {
@@ -57,7 +64,7 @@ func (x *side) Write(b []byte) (int, error) {
 		if err != nil && n > 0 {
 			x.p.touch()
 		}
-		if err != nil && !x.p.alive(err, x.c.SetWriteDeadline) {
+		if err != nil && !x.p.alive(err, x, false) {
 			x.broken = true
 		} else if err != nil {
 			continue
@@ -67,12 +74,21 @@ func (x *side) Write(b []byte) (int, error) {
 }
 
 // alive reports whether err is a deadline that passed while the pair was
-// not idle, and if so sets the next one (with set) at the last time a byte
-// moved plus -idle. Once the backend has ended, nothing is extended.
-func (p *pair) alive(err error, set func(time.Time) error) bool {
+// not idle, and if so sets x's next one, for a read or a write, at the
+// last time a byte moved plus -idle (for the client's reads, the next shed
+// tick if that is sooner: see pace.go). Once the backend has ended,
+// nothing is extended.
+func (p *pair) alive(err error, x *side, read bool) bool {
 	if !errors.Is(err, os.ErrDeadlineExceeded) || p.answered.Load() {
 		return false
 	}
+	now := time.Now()
 	next := time.Unix(0, p.last.Load()).Add(p.idle)
-	return next.After(time.Now()) && set(next) == nil
+	switch {
+	case !next.After(now):
+		return false
+	case read:
+		return x.c.SetReadDeadline(tcpserver.Tick(x.c, now, next)) == nil
+	}
+	return x.c.SetWriteDeadline(next) == nil
 }

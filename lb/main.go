@@ -43,7 +43,8 @@ type backend struct {
 }
 
 // NewBackendList mirrors BackendList.__init__, from "host:port,host:port,...".
-// A host name is looked up once, here, as nginx does for its upstreams.
+// Differs (resolve-once): a host name is looked up once, here, as nginx
+// does for its upstreams; lb.py connected by (host, port) for every client.
 func NewBackendList(list string) (*BackendList, error) {
 	b := &BackendList{}
 	for _, addr := range strings.Split(list, ",") {
@@ -78,7 +79,7 @@ func (b *BackendList) GetServer(now time.Time) []*backend {
 	return append(order, down...)
 }
 
-// pair is what class Backend and class ProcessTheClient in lb.py were
+// pair mirrors class Backend and class ProcessTheClient in lb.py
 // together: a client joined to its backend. In lb.py each knew the other
 // (handler.backend, backend.client_socket); here both directions share one
 // pair, and each is read and written through a side (see idle.go).
@@ -92,6 +93,7 @@ type pair struct {
 	last     atomic.Int64
 	ended    atomic.Bool // one direction has ended: the next to end finishes the pair
 	answered atomic.Bool // the backend has said all it will (end of file)
+	ask                  // what the client has sent, for a full lb (see pace.go)
 }
 
 // tcpConn is a TCP connection: a net.Conn that can end its sending half,
@@ -110,8 +112,9 @@ func (s *server) newPair(client, backend tcpConn) *pair {
 	p.client, p.backend = side{c: client, p: p, paced: true}, side{c: backend, p: p}
 	p.answer = s.pace.Sender(client, p.touch)
 	p.touch()
-	deadline := time.Now().Add(s.idle)
-	_ = client.SetDeadline(deadline) // NOTE: fails only on a closed connection, which the copy then finds.
+	now := time.Now()
+	deadline := now.Add(s.idle)
+	_ = client.SetReadDeadline(tcpserver.Tick(client, now, deadline)) // NOTE: fails only on a closed connection, which the copy then finds.
 	_ = backend.SetDeadline(deadline)
 	return p
 }
@@ -134,14 +137,15 @@ func (p *pair) other(x *side) *side {
 	return &p.client
 }
 
-// connect mirrors class Backend in lb.py, whose __init__ connected to the
+// connect mirrors Backend.__init__ in lb.py, which connected to the
 // backend whose turn it was. It connects to the first backend of order
 // that accepts, by the address looked up at the start: a string would be
 // parsed and resolved again for every client (README says what that saved).
 //
-// Fix: lb.py connected to its choice blindly, and when that backend was
-// down the client got nothing. Here the next one is tried, each at most
-// once, and a backend that failed is tried last until it accepts again.
+// Fix (backend-down): lb.py connected to its choice blindly, and when that
+// backend was down the client got nothing. Here the next one is tried, each
+// at most once, and a backend that failed is tried last until it accepts
+// again (see health.go).
 func (s *server) connect(order []*backend) (*net.TCPConn, *backend) {
 	for _, b := range order {
 		start := time.Now()
@@ -165,26 +169,16 @@ func (p *pair) fromBackend() {
 	p.end(&p.client, err)
 }
 
-// fromClient mirrors class ProcessTheClient in lb.py: its handle_read sent
-// what the client said to the backend, and its handle_close (see end)
-// closed the client.
-func (p *pair) fromClient() {
-	err := p.copy(&p.backend, &p.client)
-	if p.backend.broken { // the backend has closed, most often after answering
-		p.keepAnswer()
-		return
-	}
-	p.end(&p.backend, err)
-}
-
 // buffers recycles copy buffers: one allocation less per direction, and
 // less work for the garbage collector.
 var buffers = sync.Pool{New: func() any { return new([8192]byte) }} // recv(8192), as in lb.py
 
-// copy is the send(recv(8192)) of both handle_reads, until src ends.
+// copy mirrors Backend.handle_read's send(self.recv(8192)), and
+// ProcessTheClient.handle_read's recv and send: it copies from src to dst
+// until src ends.
 //
-// Fix: lb.py ignored how many bytes send took, so what the socket did not
-// take at once was lost. Here Write sends it all, or fails.
+// Fix (send-ignored): lb.py ignored how many bytes send took, so what the
+// socket did not take at once was lost. Here Write sends it all, or fails.
 func (p *pair) copy(dst, src *side) error {
 	buf := buffers.Get().(*[8192]byte)
 	defer buffers.Put(buf)
@@ -192,12 +186,14 @@ func (p *pair) copy(dst, src *side) error {
 	return err
 }
 
-// end is handle_close for the side whose sender is done: err is nil when it
-// ended (end of file), or why the copy failed.
+// end mirrors Backend.handle_close and ProcessTheClient.handle_close in
+// lb.py, for the side whose sender is done: err is nil when it ended (end
+// of file), or why the copy failed.
 //
-// Fix: lb.py closed the client as soon as the backend closed, and never
-// told the backend when the client closed. Here each end is passed on to
-// the other side (half-close), and the pair ends when both have.
+// Fix (half-close): lb.py closed the client as soon as the backend closed,
+// and never told the backend when the client closed. Here each end is
+// passed on to the other side (half-close), and the pair ends when both
+// have.
 func (p *pair) end(dst *side, err error) {
 	if err == nil {
 		if p.ended.Swap(true) {
@@ -217,14 +213,25 @@ func (p *pair) end(dst *side, err error) {
 	// said all it will, the client is left to finish, which closes it.
 	p.backend.c.Close()
 	if !p.answered.Load() {
-		// Fix: lb.py closed the client with a plain close, and so did the
-		// lb once: the kernel then went on, for minutes, trying to deliver
-		// what it held for a client that no program held any more (up to
-		// 4 MiB each, for a client that reads nothing). A client the lb
-		// gives up on, or whose backend cut it, is reset.
+		// Fix (orphan): lb.py closed the client with a plain close, and the
+		// kernel went on, for minutes, trying to deliver what it held for a
+		// client that no program held any more. A client the lb gives up on,
+		// or whose backend cut it, is reset.
 		_ = p.client.c.SetLinger(0) // NOTE: then the close sends an end of file; the client is cut either way.
 		p.client.c.Close()
 	}
+}
+
+// fromClient mirrors class ProcessTheClient in lb.py: its handle_read sent
+// what the client said to the backend, and its handle_close (see end)
+// closed the client.
+func (p *pair) fromClient() {
+	err := p.copy(&p.backend, &p.client)
+	if p.backend.broken { // the backend has closed, most often after answering
+		p.keepAnswer()
+		return
+	}
+	p.end(&p.backend, err)
 }
 
 // server mirrors class Server in lb.py.
@@ -259,9 +266,10 @@ func (s *server) handleAccept(ln net.Listener) error {
 	}
 }
 
-// forward is the rest of handle_accept for one client: connect to the
-// backend (Backend(bs)), log the pair as lb.py did, and join the two: each
-// way's copy is a goroutine (Backend and ProcessTheClient).
+// forward mirrors the rest of Server.handle_accept, for one client:
+// connect to the backend (Backend(bs)), log the pair as lb.py did, and
+// join the two: each way's copy is a goroutine (Backend and
+// ProcessTheClient).
 func (s *server) forward(client tcpConn, order []*backend) {
 	defer s.clients.Remove(client)
 	defer client.Close() // NOTE: the pair is finished either way.
@@ -271,8 +279,13 @@ func (s *server) forward(client tcpConn, order []*backend) {
 		return
 	}
 	defer be.Close()
+	// Fix (log-first): lb.py logged "diteruskan ke" before it connected,
+	// for a dead backend too. Here the line names the backend that took
+	// the client, once connected.
 	s.log.Printf("koneksi dari %s diteruskan ke %s", client.RemoteAddr(), b.addr)
 	p := s.newPair(client, be)
+	// Fix (speaks-first): lb.py knew where a backend's bytes went only once
+	// the client had spoken. Here both directions are copied from the start.
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

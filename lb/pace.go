@@ -1,7 +1,8 @@
 package main
 
-// This file adds the pace that the lb holds a client's answer to. lb.py
-// passed on what the backend sent at the client's pace, however slow, and
+// This file adds the pace that the lb holds a client's answer to. Fix
+// (no-timeout): lb.py passed on what the backend sent at the client's
+// pace, however slow, and
 // so did the lb once, under -idle alone: a client that read a few bytes a
 // second kept its pair, and once its backend had cut the lb off, the kernel
 // went on holding megabytes for it. Here, as the servers do for their own
@@ -9,6 +10,21 @@ package main
 // has passed it must move -min-rate bytes a second (tcpserver.Sender); a
 // client that does not keep that is cut off with a reset, and so is one
 // whose pair ends for another reason (see end).
+//
+// A full lb (-max-conns) sheds at once, as the servers do, the clients that
+// are behind: one that does not take its answer (tcpserver.Sender), and one
+// that is still sending its request slowly, which the lb tells from one
+// that waits for its answer by what moves: its backend has said nothing
+// yet, and the client has sent nothing at all, or less than -min-rate
+// bytes a second over the last half second but not nothing (a client that
+// waits sends nothing).
+
+import (
+	"sync/atomic"
+	"time"
+
+	"progjar/internal/tcpserver"
+)
 
 // send writes b, what the backend sent, to the client as its answer.
 func (p *pair) send(b []byte) (int, error) {
@@ -17,4 +33,47 @@ func (p *pair) send(b []byte) (int, error) {
 		p.client.broken = true
 	}
 	return n, err
+}
+
+// ask is what a full lb looks at in what a client sends: its request.
+type ask struct {
+	said   atomic.Bool // the backend has sent something
+	asked  int64       // bytes the client has sent; only the client's reader touches this and below
+	mark   time.Time   // when the lb last looked, while full
+	marked int64       // asked then
+	looked bool        // the lb was full at its last look
+}
+
+// count counts n bytes that x, a side of the pair, read.
+func (p *pair) count(x *side, n int) {
+	switch {
+	case x.paced:
+		p.asked += int64(n)
+	case !p.said.Load():
+		p.said.Store(true)
+	}
+}
+
+// asking reports, when the lb is full, whether the client is still sending
+// its request slowly, to be shed (see the top of this file). It looks at
+// most every tcpserver.ShedAfter; its first look after the lb became full
+// only starts the count.
+func (p *pair) asking() bool {
+	now := time.Now()
+	full := tcpserver.Full(p.client.c) && !p.said.Load()
+	switch {
+	case !full:
+		p.looked = false
+		return false
+	case !p.looked:
+		p.looked, p.mark, p.marked = true, now, p.asked
+		return false
+	}
+	elapsed := now.Sub(p.mark)
+	if elapsed < tcpserver.ShedAfter {
+		return false
+	}
+	sent := p.asked - p.marked
+	p.mark, p.marked = now, p.asked
+	return p.asked == 0 || sent > 0 && float64(sent) < float64(p.answer.MinRate())*elapsed.Seconds()
 }

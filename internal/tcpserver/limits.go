@@ -1,10 +1,12 @@
 package tcpserver
 
-// This file adds -max-conns, which none of the Python programs had: they
-// accepted every client, and a flood of clients that send nothing made them
-// fail accept with "too many open files" for everyone. Here at most
-// -max-conns clients are served at once; the next wait in the kernel's
-// accept queue. And a full server does not wait for the slowest clients to
+// This file adds -max-conns, which none of the Python programs had. Fix
+// (emfile): they accepted every client, and a flood of clients that sent
+// nothing made accept fail with "too many open files", which ended them:
+// async_server.py closed its listening socket, server_thread_http.py's
+// accept thread died. Here at most -max-conns clients are served at once,
+// so that file descriptors are left; the next wait in the kernel's accept
+// queue. And a full server does not wait for the slowest clients to
 // time out before it serves the next: it sheds at once those that are
 // behind (see pressure), as Envoy's overload manager shortens its timeouts
 // when a limit nears.
@@ -153,6 +155,29 @@ func pressureOf(c net.Conn) *pressure {
 		return &lc.l.press
 	}
 	return nil
+}
+
+// Full reports whether the listener c came from is full: while it is, the
+// clients that are behind are shed (see pressure).
+func Full(c net.Conn) bool { return pressureOf(c).full() }
+
+// Tick returns d, or, for a connection of a listener that can be full, the
+// next shed tick after now if that is sooner: a read or a write given that
+// deadline looks in time whether its client is to be shed.
+func Tick(c net.Conn, now, d time.Time) time.Time { return pressureOf(c).tick(now, d) }
+
+// Shed counts c as shed by its full listener, in its request (head: it had
+// sent nothing yet), and returns ErrShed. For the lb, which sheds a client
+// that is still sending its request slowly.
+func Shed(c net.Conn, head bool) error {
+	k := phaseBody
+	if head {
+		k = phaseHead
+	}
+	if p := pressureOf(c); p != nil {
+		p.count(k)
+	}
+	return ErrShed
 }
 
 // full reports whether the listener is full (p may be nil: never).

@@ -292,6 +292,9 @@ func (p Pace) Sender(c net.Conn, moved func()) Sender {
 	return Sender{c: c, m: p.meter(time.Now(), pressureOf(c), phaseAnswer), moved: moved}
 }
 
+// MinRate returns the pace's -min-rate.
+func (s *Sender) MinRate() int { return s.m.pace.MinRate }
+
 // Write writes all of b to the connection, or returns the error that
 // stopped it: the connection's, or the pace's.
 func (s *Sender) Write(b []byte) (int, error) {
