@@ -34,7 +34,7 @@ type action struct {
 	linger bool              // the client may still be sending: see tcpserver.WriteAndClose
 }
 
-// loop is asyncore.loop(): it handles what the accept goroutine and the
+// loop mirrors asyncore.loop(): it handles what the accept goroutine and the
 // connections' goroutines report, until ctx is done and every connection
 // has finished (or was cut off Grace after ctx ended). It returns an error
 // only if accepting failed for another reason than the stop.
@@ -74,9 +74,9 @@ func (s *server) loop(ctx context.Context, ln net.Listener) error {
 	return acceptErr
 }
 
-// accept is the goroutine that waits for connections, as asyncore's
-// select() did for the listening socket: it reports each new connection to
-// the loop, and the end of accepting.
+// accept mirrors what asyncore.loop() did for the listening socket: it is
+// the goroutine that waits for connections, as select() did, and it
+// reports each new connection to the loop, and the end of accepting.
 func (s *server) accept(ln net.Listener) {
 	for {
 		conn, err := tcpserver.Accept(ln, s.log)
@@ -88,16 +88,18 @@ func (s *server) accept(ln net.Listener) {
 	}
 }
 
-// serve is the connection's goroutine, as asyncore's select(), recv and
-// send were for the connection's socket: it reads, hands each piece to the
-// loop and does what the loop answers. It owns no request state. It sends
-// the answer too, file and all: the loop never waits for the disk.
+// serve mirrors what asyncore.loop() did for a connection's socket: it is
+// the connection's goroutine, as select(), recv and send were, and it
+// reads, hands each piece to the loop and does what the loop answers. It
+// owns no request state. It sends the answer too, file and all: the loop
+// never waits for the disk.
 func (c *client) serve(events chan<- event, pace tcpserver.Pace) {
 	defer func() { events <- event{client: c, closed: true} }()
-	// Fix: the Python never timed a client out, so one that sent nothing,
-	// or a byte now and then, kept its connection forever. Here the head
-	// must be in within -timeout of the connect, however it trickles; then
-	// a body, and the answer, must keep the pace (tcpserver.Pace).
+	// Fix (no-timeout): the Python never timed a client out, so one that
+	// sent nothing, or a byte now and then, kept its connection forever.
+	// Here the head must be in within -timeout of the connect, however it
+	// trickles; then a body, and the answer, must keep the pace
+	// (tcpserver.Pace).
 	rd := pace.NewReader(c.conn)
 	buf := make([]byte, 1024) // recv(1024), as in the Python
 	for {
@@ -115,10 +117,10 @@ func (c *client) serve(events chan<- event, pace tcpserver.Pace) {
 			return
 		}
 		reply := c.s.http.Open(a.send)
-		// Fix: the Python's send (dispatcher_with_send) sent at most 64 KiB
-		// and kept the rest for later, and its close() right after dropped
-		// it: every answer over 64 KiB was cut. Here all of it is written,
-		// then the connection is closed.
+		// Fix (send-64k): the Python's send (dispatcher_with_send) sent at
+		// most 64 KiB and kept the rest for later, and its close() right
+		// after dropped it: every answer over 64 KiB was cut. Here all of it
+		// is written, then the connection is closed.
 		// NOTE: a failed write means the client left; nobody is left to tell.
 		_ = tcpserver.WriteAndClose(c.conn, reply.Bufs, reply.File, reply.Size, a.linger, pace)
 		reply.Close()

@@ -24,20 +24,23 @@ import (
 // client mirrors class ProcessTheClient in async_server.py: the loop's
 // record of one connection. Only the loop touches it.
 type client struct {
-	s     *server
-	conn  net.Conn
-	rcv   httpserver.Request // Fix: one per connection; the Python shared one global rcv among all
-	reply chan action        // the loop's answer to each read (see serve)
+	s    *server
+	conn net.Conn
+	// Fix (global-rcv): one per connection; the Python shared one global
+	// rcv among all its connections.
+	rcv   httpserver.Request
+	reply chan action // the loop's answer to each read (see serve)
 }
 
 // handleRead mirrors ProcessTheClient.handle_read: add what arrived to the
 // connection's request and, once it is whole, answer it. It runs on the
 // loop; what it returns is done by the connection's goroutine.
 //
-// Fix: the Python closed the connection at the end of every handle_read,
-// whether it had answered or not: a request that took two reads got no
-// answer, and its start stayed in the global rcv for the next client. Here
-// a connection stays open until its request is whole (or its time is up).
+// Fix (close-every-read): the Python closed the connection at the end of
+// every handle_read, whether it had answered or not: a request that took two
+// reads got no answer, and its start stayed in the global rcv for the next
+// client. Here a connection stays open until its request is whole (or its
+// time is up).
 func (c *client) handleRead(data []byte, err error) action {
 	done, bad := c.rcv.Add(data)
 	if !done && bad == nil && errors.Is(err, io.EOF) {
@@ -47,8 +50,9 @@ func (c *client) handleRead(data []byte, err error) action {
 	case bad != nil:
 		return action{send: c.s.http.Reject(bad), linger: true}
 	case done:
-		// Fix: the Python appended "\r\n\r\n" after the body, four bytes
-		// that Content-Length did not count. The response is sent as is.
+		// Fix (extra-crlf): the Python appended "\r\n\r\n" after the body,
+		// four bytes that Content-Length did not count. The response is sent
+		// as is.
 		return action{send: c.s.http.Process(c.rcv.Head()), linger: c.rcv.Unread()}
 	case err != nil: // gone or timed out before the request was whole
 		if !tcpserver.Quiet(err) {
@@ -84,6 +88,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	common := tcpserver.AddFlags(fs)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
 	pace := tcpserver.AddPaceFlags(fs)
+	// Fix (port-arg): the Python fell back to port 8887, silently, when its
+	// argument was not a number; here that is an error.
 	port, err := tcpserver.ParseArgs(fs, args, stderr, 8887)
 	if err != nil {
 		return err

@@ -18,20 +18,26 @@ func TestHTTP(t *testing.T) {
 
 // TestOneAfterAnother: what async_server.py did to clients that come one
 // after another. It kept its buffer, rcv, in a global shared by every
-// connection, and closed a connection after its first read, whole request
-// or not; whatever that read left in rcv was put in front of the next
-// client's request, even a client that came later.
+// connection, closed a connection after its first read, whole request or
+// not, and took "the buffer ends in CRLF" for a whole request; whatever a
+// client left in rcv was put in front of the next client's request, even a
+// client that came later. Each behaviour was put back in turn: the first
+// row fails on the global rcv alone; the second on "ends in CRLF" alone
+// (the POST is never answered), and on all three together as the Python's
+// symptom (the DELETE gets 200 kosong).
 func TestOneAfterAnother(t *testing.T) {
 	p := progtest.Start(t, run, "-root", progtest.DocRoot(t))
 	page, kosong, none := progtest.Files["page.html"], "kosong", ""
 	progtest.RunSequences(t, p.Addr, []progtest.Sequence{{
-		// Measured with the Python: the next client got pokijan.jpg.
+		// Measured with the Python: the next client got pokijan.jpg. Pins
+		// the global rcv.
 		Name:    "Python: a client that left half a request answered the next one",
 		Clients: []progtest.Client{{Pieces: []string{"GET /big.jpg HT"}, Leave: true}, {Pieces: []string{"GET /page.html HTTP/1.0\r\n\r\n"}}},
 		Code:    200, Body: &page,
 	}, {
 		// Measured with the Python: the POST got nothing (its last read
-		// did not end in CRLF), and the DELETE got "200 kosong".
+		// did not end in CRLF), and the DELETE got "200 kosong". Pins "the
+		// buffer ends in CRLF".
 		Name:    "Python: a POST with a body turned the next DELETE into a POST",
 		Clients: []progtest.Client{{Pieces: []string{"POST / HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi"}}, {Pieces: []string{"DELETE / HTTP/1.0\r\n\r\n"}}},
 		Code:    501, Body: &none,

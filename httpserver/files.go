@@ -46,7 +46,9 @@ type file struct {
 	checked time.Time
 }
 
-// openRoot opens dir as the document root.
+// openRoot opens dir as the document root. Fix (symlink): the Python's
+// open() followed a symbolic link wherever it pointed; nothing leaves an
+// os.Root, a link neither.
 func openRoot(dir string) (*files, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
@@ -65,25 +67,33 @@ func (s *Server) Root() string { return s.files.root.Name() }
 // Close closes the document root.
 func (s *Server) Close() error { return s.files.root.Close() }
 
-// find maps a request target to the name of a file at the top of the
-// document root, or to the status that refuses it. Unlike the Python, it
-// ignores a query string (the Python sent 404).
+// find mirrors the glob('./*') of HttpServer.http_get: it maps a request
+// target to the name of a file at the top of the document root, or to the
+// status that refuses it.
 func find(target string) (string, int) {
+	// Differs (query): the query string is ignored; the Python looked for a
+	// file of that name, and sent 404.
 	path, _, _ := strings.Cut(target, "?")
 	path, ok := originForm(path)
 	if !ok || !strings.HasPrefix(path, "/") {
 		return "", 400
 	}
-	// Decode %xx first, so that an encoded ../ is caught like a plain one.
-	// What it decodes to must be UTF-8: %C0%AF, an overlong "/", is not.
+	// Differs (percent-decode): %xx is decoded (/my%20file.txt is "my
+	// file.txt"); the Python looked for the name as sent. It is decoded
+	// first, so that an encoded ../ is caught like a plain one, and what it
+	// decodes to must be UTF-8: %C0%AF, an overlong "/", is not.
 	path, err := url.PathUnescape(path)
 	if err != nil || !utf8.ValidString(path) {
 		return "", 400
 	}
+	// Differs (root-page): GET / serves page.html; the Python found no file
+	// "/" and sent an empty 404.
 	if path == "/" {
 		path = "/page.html"
 	}
 	name := path[1:]
+	// Differs (dotdot-403): a ".." segment gets 403 before the root is
+	// asked; the Python found no such name in glob('./*'): 404.
 	if hasDotDot(name) {
 		return "", 403
 	}
@@ -128,9 +138,18 @@ func hasDotDot(p string) bool {
 	return false
 }
 
-// open returns the body of the regular file name of the root: its copy in
-// memory when it is small (body), or else the file, open, to be streamed
-// (f, which the caller closes). ok is false when there is no such file.
+// open mirrors the open() and read() of HttpServer.http_get: it returns
+// the body of the regular file name of the root, its copy in memory when it
+// is small (body), or else the file, open, to be streamed (f, which the
+// caller closes). ok is false when there is no such file.
+//
+// Fix (glob): the Python listed the directory and read the whole file for
+// every request; here a small file is kept, and looked at again (one stat)
+// once its copy is a second old. Differs (large-files): a file over
+// MaxCopy is streamed from the file, never held.
+//
+// Fix (folder): glob listed a folder, and open raised IsADirectoryError,
+// which the servers swallowed: no answer. Only regular files are served.
 func (fs *files) open(name string, now time.Time) (body []byte, f *os.File, size int64, ok bool) {
 	fs.mu.Lock()
 	c := fs.copies[name]

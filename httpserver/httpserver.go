@@ -33,9 +33,9 @@ func New(root string) (*Server, error) {
 	return &Server{files: f, now: time.Now}, nil
 }
 
-// contentTypes mirrors self.types in HttpServer.__init__, with the other
-// common web types added. A file whose extension is not here is never served:
-// that keeps go.mod, *.go and other source files private.
+// contentTypes is self.types of HttpServer.__init__. Differs (more-types):
+// with the other common web types added. A file whose extension is not here
+// is never served: that keeps go.mod, *.go and other source files private.
 var contentTypes = map[string]string{
 	".html": "text/html; charset=utf-8",
 	".txt":  "text/plain; charset=utf-8",
@@ -72,9 +72,11 @@ const TimeFormat = "Mon, 02 Jan 2006 15:04:05 GMT"
 // Open): a small file's copy in memory, written with the head in one
 // writev, or a large file itself, streamed.
 //
-// Fix: Date is in the HTTP format (IMF-fixdate, GMT); the Python used the
-// local "%c" format. Content-Type is spelled so, with a space after the
-// colon and a charset for text, where the Python sent "Content-type:".
+// Fix (date): Date is in the HTTP format (IMF-fixdate, GMT); the Python
+// used the local "%c" format.
+//
+// Differs (header-spelling): Content-Type is spelled so, with a space after
+// the colon and a charset for text, where the Python sent "Content-type:".
 func (s *Server) Response(code int, length int64, contentType string) []byte {
 	b := make([]byte, 0, 192) // the head, in one allocation
 	b = append(b, "HTTP/1.0 "...)
@@ -101,22 +103,27 @@ func (s *Server) Process(head []byte) Answer {
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
 		line = line[:i]
 	}
-	// Fix: the Python decoded the request as UTF-8 first, and any other
-	// byte raised UnicodeDecodeError: the client got no answer. Here the
-	// bytes are looked at as they are.
+	// Fix (utf8): the Python decoded each read as UTF-8 first, and any
+	// other byte, or a character split between two reads, raised
+	// UnicodeDecodeError: the client got no answer. Here the bytes are
+	// looked at as they are.
 	method, rest, _ := strings.Cut(string(bytes.TrimSuffix(line, []byte("\r"))), " ")
 	target, proto, _ := strings.Cut(rest, " ")
-	// Fix: the Python took any line with a method and a path; a request
-	// line has exactly three parts and an HTTP version.
+	// Fix (two-parts): the Python took any line with a method and a path; a
+	// request line has exactly three parts and an HTTP version.
+	// Differs (two-spaces): and one space between them, so "GET  /x" (two
+	// spaces), which the Python took as an empty name, gets 400.
 	if code := checkVersion(proto); target == "" || code != 0 {
 		return Answer{Code: max(code, 400)}
 	}
-	// The Python looked up any bytes as a name. A target holds only what a
-	// URI may (RFC 9112 3.2): a control character, a byte over 0x7E or a
-	// fragment gets 400, for every method.
+	// Differs (head-checks): the Python looked up any bytes as a name. A
+	// target holds only what a URI may (RFC 9112 3.2): a control character,
+	// a byte over 0x7E or a fragment gets 400, for every method.
 	if !validTarget(target) {
 		return Answer{Code: 400}
 	}
+	// Differs (method-case): the Python upper-cased the method; here "get"
+	// is no GET (RFC 9110 9.1: methods are case-sensitive).
 	switch method {
 	case "GET":
 		return s.Get(target, true)
@@ -125,7 +132,8 @@ func (s *Server) Process(head []byte) Answer {
 	case "POST":
 		return s.Post(target)
 	}
-	// Fix: the Python answered 400 to every other method, even a valid one.
+	// Fix (method-400): the Python answered 400 to every other method, even
+	// a valid one.
 	if isToken(method) {
 		return Answer{Code: 501}
 	}
@@ -134,16 +142,17 @@ func (s *Server) Process(head []byte) Answer {
 
 // Get mirrors HttpServer.http_get: it answers with the file the target
 // names, from the top level of the document root only, as the Python did
-// (find, in files.go, takes the place of its glob). Unlike the Python, GET /
-// serves page.html (the Python found no file "/" and sent an empty 404).
-// withBody is false for HEAD.
+// (find, in files.go, takes the place of its glob). withBody is false for
+// HEAD.
 func (s *Server) Get(target string, withBody bool) Answer {
 	name, code := find(target)
 	if code != 200 {
 		return Answer{Code: code, NoBody: !withBody}
 	}
-	// Fix: the Python raised KeyError for an extension not in its table, and
-	// the client got no answer at all. Here such a file is not served.
+	// Fix (keyerror): the Python raised KeyError for an extension not in its
+	// table, and the client got no answer at all. Here such a file is not
+	// served. Fix (upper-ext): so did an extension in capitals (PHOTO.JPG);
+	// here it is looked up in lower case.
 	ctype, ok := contentTypes[strings.ToLower(filepath.Ext(name))]
 	if !ok {
 		return Answer{Code: 404, NoBody: !withBody}
@@ -152,9 +161,9 @@ func (s *Server) Get(target string, withBody bool) Answer {
 }
 
 // Post mirrors HttpServer.http_post: whatever the target and body, it
-// answers 200 with the word "kosong" ("empty"), as the Python did. The
-// Python sent it without a Content-Type; this one says text/plain. The body
-// is not looked at, so Request does not keep it.
+// answers 200 with the word "kosong" ("empty"), as the Python did. The body
+// is not looked at, so Request does not keep it. Differs (post-type): the
+// Python sent it without a Content-Type; this one says text/plain.
 func (s *Server) Post(target string) Answer {
 	return Answer{Code: 200, Body: kosong, Type: "text/plain; charset=utf-8"}
 }

@@ -28,11 +28,12 @@ func (e *StatusError) Error() string {
 	return strconv.Itoa(e.Code) + " " + statusText[e.Code]
 }
 
-// Request collects one request from the bytes a connection reads, as rcv
-// did in the Python's servers. The head (request line and headers) is
-// kept, up to MaxHeaderBytes; a body is only counted as it arrives, and
-// dropped, since Post does not look at it. So a connection never holds
-// more than its head, whatever the client sends. The zero value is ready.
+// Request mirrors rcv, the buffer of the Python's servers: it collects one
+// request from the bytes a connection reads. The head (request line and
+// headers) is kept, up to MaxHeaderBytes. Differs (post-body): a body is
+// only counted as it arrives, and dropped, since Post does not look at it
+// (the Python kept it in rcv, whole). So a connection never holds more than
+// its head, whatever the client sends. The zero value is ready.
 type Request struct {
 	head    []byte   // the request line and headers, as far as they came
 	skipped int      // empty lines before the request line, in bytes
@@ -47,9 +48,9 @@ type Request struct {
 // and its Content-Length bytes of body have been read. It returns an error
 // when the request must be answered with Reject instead.
 //
-// Fix: the Python took "the buffer ends in CRLF" for the end of a request,
-// so a request whose pieces ended at a CRLF was answered before its headers
-// were all there, and before its body.
+// Fix (crlf-end): the Python took "the buffer ends in CRLF" for the end of
+// a request, so a request whose pieces ended at a CRLF was answered before
+// its headers were all there, and before its body.
 func (r *Request) Add(data []byte) (done bool, err error) {
 	if r.whole {
 		return r.more(data)
@@ -140,8 +141,11 @@ func (r *Request) InBody() bool {
 func (r *Request) Unread() bool { return r.extra || !r.whole || r.InBody() }
 
 // headerEnd returns the index just past the blank line that ends the
-// headers, looking from index from on, or -1 if it has not arrived. Bare
-// LF line ends are accepted.
+// headers, looking from index from on, or -1 if it has not arrived.
+//
+// Fix (bare-lf): a request whose lines end in LF alone never ended in CRLF,
+// and the Python never answered it; bare LF line ends are accepted (RFC
+// 9112 2.2).
 func headerEnd(buf []byte, from int) int {
 	for i := from; ; {
 		j := bytes.IndexByte(buf[i:], '\n')
@@ -159,7 +163,8 @@ func headerEnd(buf []byte, from int) int {
 }
 
 // checkHead checks the header lines of a whole head, as RFC 9112 says a
-// server must, and returns the body length they announce (or that the body
+// server must (Differs (head-checks): the Python never looked at them), and
+// returns the body length they announce (or that the body
 // is chunked) and whether they ask for an answer before the body (Expect:
 // 100-continue). It works on the bytes as they are, allocating nothing.
 func checkHead(head []byte) (n int, chunked, expect bool, err error) {

@@ -25,7 +25,8 @@ type config struct {
 	retry       time.Duration
 }
 
-// parseArgs reads the flags and the port (default 44444).
+// parseArgs mirrors main()'s sys.argv[1] in lb.py: it reads the flags and
+// the port (default 44444).
 func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("lb", flag.ContinueOnError)
 	cfg := &config{common: tcpserver.AddFlags(fs)}
@@ -34,6 +35,8 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&cfg.idle, "idle", time.Minute, "close a joined pair of connections when nothing has moved either way for this long")
 	fs.DurationVar(&cfg.retry, "retry", 2*time.Second, "how often to check again a backend that refused a connection (it is tried last until it accepts)")
 	tcpserver.AddRateFlags(fs, &cfg.pace, "a client's answer")
+	// Fix (port-arg): lb.py fell back to port 44444, silently, when its
+	// argument was not a number; here that is an error.
 	port, err := tcpserver.ParseArgs(fs, args, stderr, 44444)
 	if err != nil {
 		return nil, err

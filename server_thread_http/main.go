@@ -25,13 +25,14 @@ import (
 // thread of its own; here in the goroutine that Server.run starts.
 func (s *server) handle(conn net.Conn) {
 	defer s.clients.Remove(conn)
-	// Fix: the Python never timed a client out, so one that sent nothing,
-	// or a byte now and then, kept its thread forever. Here the head must
-	// be in within -timeout of the connect, however it trickles; then a
-	// body, and the answer, must keep the pace (tcpserver.Pace).
+	// Fix (no-timeout): the Python never timed a client out, so one that
+	// sent nothing, or a byte now and then, kept its thread forever. Here
+	// the head must be in within -timeout of the connect, however it
+	// trickles; then a body, and the answer, must keep the pace
+	// (tcpserver.Pace).
 	rd := s.pace.NewReader(conn)
 	var rcv httpserver.Request
-	buf := make([]byte, 1024) // the Python read 32 bytes at a time
+	buf := make([]byte, 1024) // Differs (recv-1024): the Python read 32 bytes at a time
 	for {
 		n, err := rd.Read(buf)
 		done, bad := rcv.Add(buf[:n])
@@ -43,11 +44,13 @@ func (s *server) handle(conn net.Conn) {
 		case bad != nil:
 			hasil = s.http.Reject(bad)
 		case done:
+			// Differs (verbose): the Python logged each request and answer
+			// whole, always; here only with -v, and only the request's head.
 			if s.verbose {
 				s.log.Printf("data dari client: %q", rcv.Head())
 			}
-			// Fix: the Python appended "\r\n\r\n" after the body, four
-			// bytes that Content-Length did not count.
+			// Fix (extra-crlf): the Python appended "\r\n\r\n" after the
+			// body, four bytes that Content-Length did not count.
 			hasil = s.http.Process(rcv.Head())
 		case err != nil: // gone or timed out before the request was whole
 			if !tcpserver.Quiet(err) {
@@ -68,9 +71,9 @@ func (s *server) handle(conn net.Conn) {
 		// NOTE: a failed write means the client left; nobody is left to tell.
 		_ = tcpserver.WriteAndClose(conn, reply.Bufs, reply.File, reply.Size, rcv.Unread(), s.pace)
 		reply.Close()
-		// Fix: the Python kept looping on the closed socket, catching the
-		// OSError forever: every finished connection left a thread
-		// spinning at full CPU. Returning ends this goroutine.
+		// Fix (thread-spin): the Python kept looping on the closed socket,
+		// catching the OSError forever: every finished connection left a
+		// thread spinning at full CPU. Returning ends this goroutine.
 		return
 	}
 }
@@ -82,9 +85,9 @@ type server struct {
 	log     *tcpserver.Log
 	pace    tcpserver.Pace // -timeout, -min-rate: see handle
 	verbose bool
-	// Fix: the Python appended every client's thread to the_clients and
-	// never took it out. Here a connection leaves the set when it ends;
-	// the set is kept only so that a stop can wait for them.
+	// Fix (the-clients): the Python appended every client's thread to
+	// the_clients and never took it out. Here a connection leaves the set
+	// when it ends; the set is kept only so that a stop can wait for them.
 	clients tcpserver.Conns
 }
 
@@ -110,7 +113,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	common := tcpserver.AddFlags(fs)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
 	pace := tcpserver.AddPaceFlags(fs)
-	verbose := fs.Bool("v", false, "log every request and answer whole, as the Python's \"data dari client\" and \"balas ke  client\" lines")
+	verbose := fs.Bool("v", false, "log each request's head and each answer (a streamed file's bytes are counted, not logged), as the Python's \"data dari client\" and \"balas ke  client\" lines")
+	// Differs (port-46000): the Python listened on 8889, with no argument;
+	// the default here is the assignment's 46000, and any port may be given.
 	port, err := tcpserver.ParseArgs(fs, args, stderr, 46000)
 	if err != nil {
 		return err

@@ -1,7 +1,8 @@
 package tcpserver
 
-// This file adds -max-conns, which none of the Python programs had. Fix
-// (emfile): they accepted every client, and a flood of clients that sent
+// This file adds -max-conns, which none of the Python programs had.
+//
+// Fix (emfile): they accepted every client, and a flood of clients that sent
 // nothing made accept fail with "too many open files", which ended them:
 // async_server.py closed its listening socket, server_thread_http.py's
 // accept thread died. Here at most -max-conns clients are served at once,

@@ -16,14 +16,15 @@ type Logger interface {
 const MaxLogBacklog = 64 << 10
 
 // Log writes a program's log lines from a goroutine of its own, so that
-// serving never waits for the log. The Python's logging.warning wrote to
-// stderr at once, and so did the standard log package: when stderr is a
-// pipe that nobody reads, or a terminal paused with Ctrl-S, the write
-// blocks, and with it the program. Here Printf only adds the line to a
+// serving never waits for the log. Differs (log-backlog): the Python's
+// logging.warning wrote to stderr at once, and so did the standard log
+// package: when stderr is a pipe that nobody reads, or a terminal paused
+// with Ctrl-S, the write blocks, and with it the program. Here Printf only adds the line to a
 // backlog of at most MaxLogBacklog bytes; a line that does not fit is
 // dropped and counted, and the count is logged when the writer catches up.
 // The writer also writes many lines with one system call when they pile
-// up. Lines look like the log package's: date, time, message.
+// up. Differs (log-format): lines look like the log package's, date, time,
+// message, where the Python's said "WARNING:root:".
 type Log struct {
 	w       io.Writer
 	mu      sync.Mutex
@@ -41,8 +42,8 @@ func NewLog(w io.Writer) *Log {
 	return l
 }
 
-// Printf adds a line to the log, formatted as fmt.Printf does. It never
-// waits for the line to be written.
+// Printf mirrors logging.warning: it adds a line to the log, formatted as
+// fmt.Printf does. It never waits for the line to be written.
 func (l *Log) Printf(format string, args ...any) {
 	now := time.Now()
 	l.mu.Lock()

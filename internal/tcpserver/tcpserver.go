@@ -57,6 +57,8 @@ type Flags struct {
 }
 
 // AddFlags adds -bind, -max-conns, -procs and -cpuprofile to fs.
+// Differs (threads): the Python ran on one thread (asyncore's loop; the
+// GIL for the threads); -procs defaults to Go's own thread count.
 func AddFlags(fs *flag.FlagSet) *Flags {
 	return &Flags{
 		bind:       fs.String("bind", "", "address to listen on (empty: every address, IPv4 and IPv6; the Python took every IPv4 one)"),
@@ -120,7 +122,7 @@ func (e *UsageError) Error() string { return e.Msg }
 
 // ParseArgs parses fs's flags and then the optional port, as
 // async_server.py and lb.py read sys.argv[1] (server_thread_http.py took
-// no argument: its port was 8889). Fix: they silently fell back to their
+// no argument: its port was 8889). They silently fell back to their
 // default port when the argument was not a number; here that is an error.
 func ParseArgs(fs *flag.FlagSet, args []string, stderr io.Writer, defaultPort int) (int, error) {
 	fs.SetOutput(io.Discard) // errors are returned as one line, not a usage dump
@@ -169,9 +171,12 @@ func ParseArgs(fs *flag.FlagSet, args []string, stderr io.Writer, defaultPort in
 }
 
 // Listen opens the listening socket on host:port and says plainly why when
-// it cannot. Fix: the Python asked for a backlog of 5 (1 in the thread
-// server), which drops connections under load; Go asks for the system's
-// maximum (net.core.somaxconn).
+// it cannot. The Python asked for a backlog of 5 (1 in the thread server),
+// which drops connections under load; Go's Listen asks for the system's
+// maximum (net.core.somaxconn), with no code of ours. Go sets SO_REUSEADDR
+// on Unix, as the Python did, and leaves it off on Windows, where it would
+// let another program take the port. Differs (ipv6): an empty host listens
+// on every address, IPv4 and IPv6; the Python took every IPv4 one.
 func Listen(host string, port int) (net.Listener, error) {
 	// No TCP keepalive: a connection here lives for one request, and
 	// turning it on costs four setsockopt calls per connection.
@@ -188,11 +193,12 @@ func Listen(host string, port int) (net.Listener, error) {
 	return ln, nil
 }
 
-// Accept waits for the next connection. A temporary failure, such as
-// running out of file descriptors, is retried after a pause that starts at
-// 5 ms and doubles up to 1 s (as net/http does), logged once per burst, so
-// the loop never spins. It returns an error only when ln is closed (the
-// stop) or broken (then the error is logged too).
+// Accept waits for the next connection. Fix (emfile): a failed accept
+// ended the Python's servers (see limits.go). Here a temporary failure,
+// such as running out of file descriptors, is retried after a pause that
+// starts at 5 ms and doubles up to 1 s (as net/http does), logged once per
+// burst, so the loop never spins. It returns an error only when ln is
+// closed (the stop) or broken (then the error is logged too).
 func Accept(ln net.Listener, logger Logger) (net.Conn, error) {
 	var delay time.Duration
 	for {
