@@ -25,6 +25,7 @@ usage: ./run_all.sh [--quick] [--python DIR]  benchmark everything, write RESULT
        ./run_all.sh serve                     run the six programs in this terminal until Ctrl-C
        ./run_all.sh screenshot                headless Chromium: dokumentasi/web.png and dokumentasi/log.txt
        ./run_all.sh compare                   against nginx: the "Against nginx" section of RESULTS.md
+       ./run_all.sh study DIR                 each .py of the course (your checkout DIR) beside its Go: study/index.html
 
   --quick       small runs (-n 200) and no C10K: the whole pipeline in well under a minute
   --python DIR  also run the course's Python originals from DIR (async_server.py, lb.py,
@@ -39,7 +40,7 @@ die() {
     exit 1
 }
 
-mode=bench quick=0 pydir="" dry=0
+mode=bench quick=0 pydir="" dry=0 course=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) quick=1 ;;
@@ -50,6 +51,11 @@ while [ $# -gt 0 ]; do
         shift
         ;;
     serve | screenshot | compare) mode=$1 ;;
+    study)
+        [ $# -ge 2 ] || die "study needs the folder of your checkout of the course (git clone https://github.com/rm77/progjar)"
+        mode=study course=$2
+        shift
+        ;;
     -h | --help)
         usage
         exit 0
@@ -660,6 +666,15 @@ run_compare() {
     report 0
 }
 
+# run_study: the side-by-side pages, from the course in $course, into
+# study/ (which git ignores); the study program prints each page's path.
+run_study() {
+    need_go
+    BIN=$(mktemp -d)
+    go build -o "$BIN/" ./internal/study
+    "$BIN/study" -out study "$course" || exit 1
+}
+
 # --dry-run: the modes run as written, but nothing is built, started or
 # measured: each program started and each ab command is printed instead.
 if [ "$dry" = 1 ]; then
@@ -694,4 +709,8 @@ screenshot)
     run_screenshot
     ;;
 compare) run_compare ;;
+study)
+    [ "$dry" = 0 ] || die "--dry-run is for the benchmark modes"
+    run_study
+    ;;
 esac

@@ -70,3 +70,34 @@ func runAllPlan(t *testing.T, shell string) {
 		})
 	}
 }
+
+// TestRunAllStudy runs ./run_all.sh study with the checkout of the course
+// that PROGJAR_COURSE names, and checks that it prints the index and the
+// four pages, and leaves git's view of this repository unchanged: the
+// pages go to study/, which git ignores. The course is not in this
+// repository, so without PROGJAR_COURSE the test is skipped.
+func TestRunAllStudy(t *testing.T) {
+	course := os.Getenv("PROGJAR_COURSE")
+	if course == "" {
+		t.Skip("PROGJAR_COURSE names no checkout of the course (git clone https://github.com/rm77/progjar): run_all.sh study is not run")
+	}
+	status := func() string {
+		out, err := exec.Command("git", "-C", "../..", "status", "--porcelain").Output()
+		if err != nil {
+			t.Skipf("git status: %v", err)
+		}
+		return string(out)
+	}
+	before := status()
+	out, err := exec.Command("bash", "../../run_all.sh", "study", course).Output()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	want := "study/index.html\nstudy/lb.html\nstudy/async_server.html\nstudy/server_thread_http.html\nstudy/http.html\n"
+	if string(out) != want {
+		t.Errorf("printed %q, want %q", out, want)
+	}
+	if after := status(); after != before {
+		t.Errorf("git status changed:\n%s\nwas:\n%s", after, before)
+	}
+}
