@@ -38,7 +38,7 @@ func (x *side) Read(b []byte) (int, error) {
 			x.p.count(x, n)
 		}
 		if x.paced && errors.Is(err, os.ErrDeadlineExceeded) && x.p.asking() {
-			return n, tcpserver.Shed(x.c, x.p.asked == 0)
+			return n, tcpserver.Shed(x.c)
 		}
 		if err == nil || !x.p.alive(err, x, true) {
 			return n, err

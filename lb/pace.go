@@ -15,9 +15,11 @@ package main
 // are behind: one that does not take its answer (tcpserver.Sender), and one
 // that is still sending its request slowly, which the lb tells from one
 // that waits for its answer by what moves: its backend has said nothing
-// yet, and the client has sent nothing at all, or less than -min-rate
-// bytes a second over the last half second but not nothing (a client that
-// waits sends nothing).
+// yet, and the client, which had sent some of its request already, has
+// sent less than -min-rate bytes a second over the last half second, but
+// not nothing. A client that waits for its answer sends nothing, and so does
+// one that has not begun; one that sends its request late sends it at
+// once. -idle and the backend's -timeout cut the first two.
 
 import (
 	"sync/atomic"
@@ -73,7 +75,7 @@ func (p *pair) asking() bool {
 	if elapsed < tcpserver.ShedAfter {
 		return false
 	}
-	sent := p.asked - p.marked
+	before, sent := p.marked, p.asked-p.marked
 	p.mark, p.marked = now, p.asked
-	return p.asked == 0 || sent > 0 && float64(sent) < float64(p.answer.MinRate())*elapsed.Seconds()
+	return before > 0 && sent > 0 && float64(sent) < float64(p.answer.MinRate())*elapsed.Seconds()
 }

@@ -112,8 +112,9 @@ func (c *limitConn) Close() error {
 }
 
 // ShedAfter is how long a full server gives a client before it judges
-// it: a head must be in by then, and a body or an answer must have moved
-// -min-rate bytes a second over the last ShedAfter at least.
+// it: a head that has begun must be in by then, and a body or an answer
+// must have moved -min-rate bytes a second over the last ShedAfter at
+// least.
 const ShedAfter = 500 * time.Millisecond
 
 // ErrShed is why a client that was behind was cut off by a full server. It
@@ -124,11 +125,13 @@ var ErrShed = fmt.Errorf("shed to make room (-max-conns): %w", os.ErrDeadlineExc
 // whether it is full, and how many clients it shed since it last said so.
 // When every place is taken, the clients that are served do not all wait
 // their whole -timeout or -rate-grace while the next wait in the queue: one
-// whose head has not come in within ShedAfter of its connect, or whose body
-// or answer moves slower than -min-rate, is cut off at once (within a shed
-// tick), so that the queue moves. A client that keeps -min-rate is never
-// shed. The state is atomics, read by every connection's goroutine; only
-// Accept writes the log.
+// whose head has begun but is not in within ShedAfter of its connect, or
+// whose body or answer moves slower than -min-rate, is cut off at once
+// (within a shed tick), so that the queue moves. A client that keeps
+// -min-rate is never shed, nor one that has sent nothing yet (a load
+// generator with thousands of connections writes some requests late). The
+// state is atomics, read by every connection's goroutine; only Accept
+// writes the log.
 type pressure struct {
 	on      atomic.Bool
 	low     int                  // places taken at which it is no longer full
@@ -167,16 +170,12 @@ func Full(c net.Conn) bool { return pressureOf(c).full() }
 // deadline looks in time whether its client is to be shed.
 func Tick(c net.Conn, now, d time.Time) time.Time { return pressureOf(c).tick(now, d) }
 
-// Shed counts c as shed by its full listener, in its request (head: it had
-// sent nothing yet), and returns ErrShed. For the lb, which sheds a client
-// that is still sending its request slowly.
-func Shed(c net.Conn, head bool) error {
-	k := phaseBody
-	if head {
-		k = phaseHead
-	}
+// Shed counts c as shed by its full listener while it was still sending
+// its request slowly (as "a body under -min-rate"), and returns ErrShed.
+// For the lb, which sheds such a client itself.
+func Shed(c net.Conn) error {
 	if p := pressureOf(c); p != nil {
-		p.count(k)
+		p.count(phaseBody)
 	}
 	return ErrShed
 }
@@ -211,7 +210,7 @@ func (p *pressure) report(log Logger, last bool) {
 		return
 	}
 	p.lastLog.Store(now)
-	log.Printf("-max-conns: shed %d clients that were behind, to make room: %d with their head not in after %v, %d with a body and %d with an answer under -min-rate",
+	log.Printf("-max-conns: shed %d clients that were behind, to make room: %d with their head begun but not in after %v, %d with a body and %d with an answer under -min-rate",
 		n[phaseHead]+n[phaseBody]+n[phaseAnswer], n[phaseHead], ShedAfter, n[phaseBody], n[phaseAnswer])
 }
 

@@ -7,8 +7,9 @@ package tcpserver
 // must be in within -timeout of the connect; a body or an answer may not
 // stand still for -timeout; and once -rate-grace has passed, it must move
 // at least -min-rate bytes a second, measured over each -rate-grace window.
-// An answer is written so that nothing is lost when the client is still
-// sending (Drain).
+// While the listener is full, a client that is behind is shed at once (see
+// pressure in limits.go). An answer is written so that nothing is lost when
+// the client is still sending (Drain).
 
 import (
 	"errors"
@@ -171,6 +172,7 @@ func (m *meter) try(c net.Conn, op func() (int64, error)) (int64, error) {
 // to the Pace.
 type Reader struct {
 	c     net.Conn
+	head  int       // bytes of the head read so far
 	start time.Time // the connect: the head is due Timeout after it
 	body  bool
 	m     meter
@@ -207,20 +209,25 @@ func (r *Reader) Body() {
 
 // Read reads from the connection. A deadline that passes while the head is
 // not late, or while the body keeps its pace, is moved on. A full listener
-// sheds a client whose head is not in within ShedAfter of its connect, or
-// whose body is behind.
+// sheds a client whose head has begun but is not in within ShedAfter of its
+// connect, or whose body is behind. A client that has sent nothing yet is
+// not shed: its head has not begun (a load generator such as ab, with
+// thousands of connections, writes some requests late); -timeout cuts it.
 func (r *Reader) Read(b []byte) (int, error) {
 	for {
 		n, err := r.c.Read(b)
-		if !errors.Is(err, os.ErrDeadlineExceeded) && !r.body {
-			return n, err
+		if !r.body {
+			r.head += n
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				return n, err
+			}
 		}
 		now := time.Now()
 		if !r.body {
 			switch {
 			case !now.Before(r.start.Add(r.m.pace.Timeout)):
 				return n, err
-			case r.m.press.full() && now.Sub(r.start) >= ShedAfter:
+			case r.head > 0 && r.m.press.full() && now.Sub(r.start) >= ShedAfter:
 				r.m.press.count(phaseHead)
 				return n, ErrShed
 			}
