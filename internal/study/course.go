@@ -55,7 +55,11 @@ func openCourse(dir string) (*course, error) {
 			}
 			return c, c.check()
 		}
-		c.note = fmt.Sprintf("%s has no commit %s (a shallow clone? git -C %s fetch --unshallow); its files are read as they are", dir, commit, dir)
+		if err := c.check(); err != nil {
+			return nil, fmt.Errorf("%s has no commit %s, and its files are not those of it (a shallow clone? git -C %s fetch --unshallow; or %s)", dir, commit, dir, cloneHint)
+		}
+		c.note = fmt.Sprintf("%s has no commit %s (a shallow clone?), but its files are those of it", dir, commit)
+		return c, nil
 	}
 	return c, c.check()
 }
