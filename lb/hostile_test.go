@@ -376,23 +376,13 @@ func TestFullLBKeepsWaiters(t *testing.T) {
 			}
 		}()
 	}
-	late := progtest.Dial(t, p.Addr)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		time.Sleep(1500 * time.Millisecond) // three shed ticks, and more
-		_, err := io.WriteString(late, "GET / HTTP/1.0\r\n\r\n")
-		var raw []byte
-		if err == nil {
-			raw, err = io.ReadAll(late)
-		}
-		if err != nil || !strings.HasPrefix(string(raw), "HTTP/1.0 200 ") {
-			t.Errorf("a client that wrote its request 1.5 s after its connect got %q, %v", raw, err)
-		}
-	}()
+	late := progtest.LateRequest(t, p.Addr, "/", 1500*time.Millisecond) // three shed ticks, and more
 	p.WaitLog(t, "diteruskan ke", 3)
 	if !request(p.Addr) { // waits its turn: the lb is full
 		t.Error("the next request failed")
 	}
 	wg.Wait()
+	if err := <-late; err != nil {
+		t.Error(err)
+	}
 }

@@ -352,3 +352,27 @@ func IsReset(err error) bool {
 	var se syscall.Errno
 	return errors.As(err, &se) && (se == syscall.ECONNRESET || se == 10054) // 10054: Windows' WSAECONNRESET
 }
+
+// LateRequest connects to addr now, and writes a GET of path only after
+// delay, as ab does for some of its thousands of connections. The channel
+// it returns gets nil once a 200 came back, or why not.
+func LateRequest(t testing.TB, addr, path string, delay time.Duration) <-chan error {
+	c := Dial(t, addr)
+	done := make(chan error, 1)
+	go func() {
+		time.Sleep(delay)
+		_, err := io.WriteString(c, "GET "+path+" HTTP/1.0\r\n\r\n")
+		var raw []byte
+		if err == nil {
+			raw, err = io.ReadAll(c)
+		}
+		if err == nil && !bytes.HasPrefix(raw, []byte("HTTP/1.0 200 ")) {
+			err = fmt.Errorf("got %q", short(raw))
+		}
+		if err != nil {
+			err = fmt.Errorf("a client that wrote its request %v after its connect: %w", delay, err)
+		}
+		done <- err
+	}()
+	return done
+}

@@ -177,26 +177,16 @@ func Robustness(t *testing.T, run tcpserver.RunFunc) {
 				SlowBody(t, p.Addr, 100*time.Millisecond, 20, 1024) // 10 KB/s for 2 s
 			}()
 		}
-		late := Dial(t, p.Addr)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			time.Sleep(1500 * time.Millisecond) // three shed ticks, and more
-			_, err := io.WriteString(late, "GET /notes.txt HTTP/1.0\r\n\r\n")
-			var raw []byte
-			if err == nil {
-				raw, err = io.ReadAll(late)
-			}
-			if err != nil || !strings.HasPrefix(string(raw), "HTTP/1.0 200 ") {
-				t.Errorf("a client that wrote its request 1.5 s after its connect got %q, %v", short(raw), err)
-			}
-		}()
-		time.Sleep(100 * time.Millisecond) // all three are in: the server is full
+		late := LateRequest(t, p.Addr, "/notes.txt", 1500*time.Millisecond) // three shed ticks, and more
+		time.Sleep(100 * time.Millisecond)                                  // all three are in: the server is full
 		raw := Exchange(t, p.Addr, "GET /notes.txt HTTP/1.0\r\n\r\n")
 		if resp, _ := Parse(t, raw, false); resp.StatusCode != 200 {
 			t.Errorf("a request after the clients that keep their pace: %d", resp.StatusCode)
 		}
 		wg.Wait()
+		if err := <-late; err != nil {
+			t.Error(err)
+		}
 	})
 	t.Run("an answer sent before the request ends is never lost", func(t *testing.T) {
 		p := Start(t, run, "-root", DocRoot(t))
