@@ -1,10 +1,12 @@
 package main
 
-// This file adds -idle, which lb.py did not have. Fix (no-timeout): lb.py
-// kept a pair of connections open for as long as neither side closed. Here
-// a pair where nothing has moved either way for -idle is closed. Each side of a pair is
-// read and written through a side, which keeps the pair's last activity
-// and moves the deadlines; so the copies in main.go are plain copies.
+// This file adds -idle, which lb.py did not have.
+//
+// Fix (no-timeout): lb.py kept a pair of connections open for as long as
+// neither side closed. Here a pair where nothing has moved either way for
+// -idle is closed. Each side of a pair is read and written through a side,
+// which keeps the pair's last activity and moves the deadlines; so the
+// copies in main.go are plain copies.
 
 import (
 	"errors"

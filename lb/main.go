@@ -104,9 +104,11 @@ type tcpConn interface {
 	SetLinger(sec int) error
 }
 
-// newPair joins client and backend. The deadlines are set once, here, and
-// moved only when they pass while the pair was busy (see alive): so -idle
-// counts the pair, and no timer is reset for every read and write.
+// newPair joins client and backend. The deadlines of the reads, and of the
+// writes to the backend, are set once, here, and moved only when they pass
+// while the pair was busy (see alive): so -idle counts the pair, and no
+// timer is reset for every read. The client's answer sets its own write
+// deadlines, to hold it to the pace (see pace.go).
 func (s *server) newPair(client, backend tcpConn) *pair {
 	p := &pair{idle: s.idle, log: s.log}
 	p.client, p.backend = side{c: client, p: p, paced: true}, side{c: backend, p: p}
