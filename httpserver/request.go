@@ -35,12 +35,13 @@ func (e *StatusError) Error() string {
 // (the Python kept it in rcv, whole). So a connection never holds more than
 // its head, whatever the client sends. The zero value is ready.
 type Request struct {
-	head    []byte   // the request line and headers, as far as they came
-	skipped int      // empty lines before the request line, in bytes
-	whole   bool     // head holds the whole head, up to its blank line
-	body    int      // body bytes still to come, by Content-Length
-	chunks  *chunked // or a chunked body's framing (see chunked.go)
-	extra   bool     // bytes came after the request
+	head   []byte   // the request line and headers, as far as they came
+	empty  int      // empty lines before the request line
+	cr     bool     // the last byte of those lines was a CR: an LF must follow
+	whole  bool     // head holds the whole head, up to its blank line
+	body   int      // body bytes still to come, by Content-Length
+	chunks *chunked // or a chunked body's framing (see chunked.go)
+	extra  bool     // bytes came after the request
 }
 
 // Add takes the next bytes read from the connection. It returns done once
@@ -56,17 +57,18 @@ func (r *Request) Add(data []byte) (done bool, err error) {
 		return r.more(data)
 	}
 	if len(r.head) == 0 {
-		// Empty lines before the request line are ignored (RFC 9112 2.2),
-		// but they count towards the head's limit.
-		rest := bytes.TrimLeft(data, "\r\n")
-		r.skipped += len(data) - len(rest)
-		data = rest
+		if data, err = r.skip(data); err != nil || len(data) == 0 {
+			return false, err
+		}
 	}
 	old := len(r.head)
 	r.head = append(r.head, data...)
 	end := headerEnd(r.head, max(old-2, 0)) // what came before has no blank line
-	if end < 0 || r.skipped+end > MaxHeaderBytes {
-		if r.skipped+len(r.head) > MaxHeaderBytes {
+	if bareCR(r.head, max(old-1, 0), end) {
+		return false, &StatusError{400}
+	}
+	if end < 0 || end > MaxHeaderBytes {
+		if len(r.head) > MaxHeaderBytes {
 			// A request line that alone fills the limit has a target
 			// longer than the server will parse: 414 (RFC 9112 3).
 			if i := bytes.IndexByte(r.head, '\n'); i < 0 || i >= MaxHeaderBytes {
@@ -91,6 +93,57 @@ func (r *Request) Add(data []byte) (done bool, err error) {
 	// given at once, as the Python's was (that head ends in CRLF), and the
 	// body is read and dropped after it (see Unread).
 	return done || expect && err == nil, err
+}
+
+// MaxEmptyLines is how many empty lines may come before the request line.
+// RFC 9112 2.2 asks a server to ignore "at least one"; a client that sends
+// more than a few is not sending a request.
+const MaxEmptyLines = 8
+
+// skip drops the empty lines (CRLF, or a bare LF) before the request line
+// and returns what follows them. More than MaxEmptyLines, or a CR that is
+// not followed by an LF (RFC 9112 2.2: a bare CR is invalid), is an error:
+// 400.
+func (r *Request) skip(data []byte) ([]byte, error) {
+	for len(data) > 0 {
+		c := data[0]
+		switch {
+		case r.cr && c != '\n':
+			return nil, &StatusError{400}
+		case c == '\r':
+			r.cr = true
+		case c == '\n':
+			r.cr = false
+			if r.empty++; r.empty > MaxEmptyLines {
+				return nil, &StatusError{400}
+			}
+		default:
+			return data, nil
+		}
+		data = data[1:]
+	}
+	return data, nil
+}
+
+// bareCR reports whether head[from:end] (or head[from:], when end is -1)
+// holds a CR that is not followed by an LF: an invalid line end (RFC 9112
+// 2.2), answered with 400 at once. A CR at the very end of what has come
+// may yet be followed by its LF.
+func bareCR(head []byte, from, end int) bool {
+	if end < 0 {
+		end = len(head)
+	}
+	for i := from; i < end; {
+		j := bytes.IndexByte(head[i:end], '\r')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if i < len(head) && head[i] != '\n' {
+			return true
+		}
+	}
+	return false
 }
 
 // more takes bytes that came after the head: body, or whatever follows the
@@ -124,6 +177,10 @@ func (r *Request) took(n int) {
 	}
 	r.body = max(r.body-n, 0)
 }
+
+// Begun reports whether any byte of a request has come: a client that a
+// full server sheds is then told so (Busy), not just closed.
+func (r *Request) Begun() bool { return len(r.head) > 0 || r.empty > 0 || r.cr }
 
 // Head returns the request line and headers, once Add has said done.
 func (r *Request) Head() []byte { return r.head }
