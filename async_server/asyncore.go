@@ -32,6 +32,7 @@ type action struct {
 	body   bool              // and the head is in: the body's pace applies (tcpserver.Reader)
 	send   httpserver.Answer // otherwise: send this (if any: Code is not 0), then close
 	linger bool              // the client may still be sending: see tcpserver.WriteAndClose
+	shed   bool              // a full server shed the client: send at once or reset (tcpserver.Refuse)
 }
 
 // loop mirrors asyncore.loop(): it handles what the accept goroutine and the
@@ -117,6 +118,10 @@ func (c *client) serve(events chan<- event, pace tcpserver.Pace) {
 			return
 		}
 		reply := c.s.http.Open(a.send)
+		if a.shed {
+			_ = tcpserver.Refuse(c.conn, reply.Bufs) // NOTE: a shed client gets its 503 or a reset; nothing more to do.
+			return
+		}
 		// Fix (send-64k): the Python's send (dispatcher_with_send) sent at
 		// most 64 KiB and kept the rest for later, and its close() right
 		// after dropped it: every answer over 64 KiB was cut. Here all of it

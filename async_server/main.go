@@ -54,7 +54,9 @@ func (c *client) handleRead(data []byte, err error) action {
 		// four bytes that Content-Length did not count. The response is sent
 		// as is.
 		return action{send: c.s.http.Process(c.rcv.Head()), linger: c.rcv.Unread()}
-	case err != nil: // gone or timed out before the request was whole
+	case errors.Is(err, tcpserver.ErrShed) && c.rcv.Begun():
+		return action{send: httpserver.Busy, shed: true} // a full server: 503
+	case err != nil: // gone, timed out or shed before the request was whole
 		if !tcpserver.Quiet(err) {
 			c.s.log.Printf("%s: %v", c.conn.RemoteAddr(), err)
 		}

@@ -25,6 +25,10 @@ type Answer struct {
 	NoBody bool   // HEAD: the head alone
 }
 
+// Busy is the answer to a client that a full server sheds after it began
+// its request (see tcpserver.Refuse): 503, with a Retry-After.
+var Busy = Answer{Code: 503}
+
 // Reject answers a request that Request.Add refused.
 func (s *Server) Reject(err error) Answer {
 	code := 400

@@ -60,6 +60,7 @@ var statusText = map[int]string{
 	414: "URI Too Long",
 	431: "Request Header Fields Too Large",
 	501: "Not Implemented",
+	503: "Service Unavailable",
 	505: "HTTP Version Not Supported",
 }
 
@@ -77,6 +78,9 @@ const TimeFormat = "Mon, 02 Jan 2006 15:04:05 GMT"
 //
 // Differs (header-spelling): Content-Type is spelled so, with a space after
 // the colon and a charset for text, where the Python sent "Content-type:".
+//
+// A 503 (a full server shed the client) says when to come back:
+// Retry-After, in seconds.
 func (s *Server) Response(code int, length int64, contentType string) []byte {
 	b := make([]byte, 0, 192) // the head, in one allocation
 	b = append(b, "HTTP/1.0 "...)
@@ -90,6 +94,9 @@ func (s *Server) Response(code int, length int64, contentType string) []byte {
 	if contentType != "" {
 		b = append(b, "\r\nContent-Type: "...)
 		b = append(b, contentType...)
+	}
+	if code == 503 {
+		b = append(b, "\r\nRetry-After: 1"...)
 	}
 	return append(b, "\r\n\r\n"...)
 }

@@ -39,8 +39,10 @@ func (x *side) Read(b []byte) (int, error) {
 			x.p.touch()
 			x.p.count(x, n)
 		}
-		if x.paced && errors.Is(err, os.ErrDeadlineExceeded) && x.p.asking() {
-			return n, tcpserver.Shed(x.c)
+		if x.paced && errors.Is(err, os.ErrDeadlineExceeded) {
+			if shed, silent := x.p.asking(); shed {
+				return n, tcpserver.Shed(x.c, silent)
+			}
 		}
 		if err == nil || !x.p.alive(err, x, true) {
 			return n, err
@@ -78,7 +80,9 @@ func (x *side) Write(b []byte) (int, error) {
 // alive reports whether err is a deadline that passed while the pair was
 // not idle, and if so sets x's next one, for a read or a write, at the
 // last time a byte moved plus -idle (for the client's reads, the next shed
-// tick if that is sooner: see pace.go). Once the backend has ended,
+// tick if that is sooner: see pace.go). While the client's answer is being
+// written, the pair is not idle: the client is taking it, or not, and the
+// answer's pace judges that (-send-timeout). Once the backend has ended,
 // nothing is extended.
 func (p *pair) alive(err error, x *side, read bool) bool {
 	if !errors.Is(err, os.ErrDeadlineExceeded) || p.answered.Load() {
@@ -86,6 +90,9 @@ func (p *pair) alive(err error, x *side, read bool) bool {
 	}
 	now := time.Now()
 	next := time.Unix(0, p.last.Load()).Add(p.idle)
+	if p.writing.Load() {
+		next = now.Add(p.idle)
+	}
 	switch {
 	case !next.After(now):
 		return false

@@ -93,6 +93,7 @@ type pair struct {
 	last     atomic.Int64
 	ended    atomic.Bool // one direction has ended: the next to end finishes the pair
 	answered atomic.Bool // the backend has said all it will (end of file)
+	writing  atomic.Bool // the client's answer is being written (see alive)
 	ask                  // what the client has sent, for a full lb (see pace.go)
 }
 
@@ -115,6 +116,7 @@ func (s *server) newPair(client, backend tcpConn) *pair {
 	p.answer = s.pace.Sender(client, p.touch)
 	p.touch()
 	now := time.Now()
+	p.born = now
 	deadline := now.Add(s.idle)
 	_ = client.SetReadDeadline(tcpserver.Tick(client, now, deadline)) // NOTE: fails only on a closed connection, which the copy then finds.
 	_ = backend.SetDeadline(deadline)
@@ -312,7 +314,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	}
 	defer done()
 	logger.Printf("load balancer running on port %d, backends %s, -max-conns %d, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, cfg.list, cfg.common.MaxConns(), runtime.GOMAXPROCS(0))
-	s := &server{backends: cfg.backends, log: logger, dial: net.Dialer{Timeout: cfg.dialTimeout, KeepAlive: -1},
+	// The receive buffer of each connection to a backend is capped: what a
+	// backend may push ahead of a client that reads slowly (see
+	// tcpserver.BackendBuffer).
+	s := &server{backends: cfg.backends, log: logger, dial: net.Dialer{Timeout: cfg.dialTimeout, KeepAlive: -1, Control: tcpserver.CapReceiveBuffer},
 		idle: cfg.idle, pace: cfg.pace, retry: cfg.retry}
 	stopWatch := s.startWatch(ctx)
 	defer context.AfterFunc(ctx, func() { ln.Close() })() // NOTE: the stop; Accept then returns net.ErrClosed.

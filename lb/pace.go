@@ -30,7 +30,9 @@ import (
 
 // send writes b, what the backend sent, to the client as its answer.
 func (p *pair) send(b []byte) (int, error) {
+	p.writing.Store(true)
 	n, err := p.answer.Write(b)
+	p.writing.Store(false)
 	if err != nil {
 		p.client.broken = true
 	}
@@ -40,6 +42,7 @@ func (p *pair) send(b []byte) (int, error) {
 // ask is what a full lb looks at in what a client sends: its request.
 type ask struct {
 	said   atomic.Bool // the backend has sent something
+	born   time.Time   // when the pair was made
 	asked  int64       // bytes the client has sent; only the client's reader touches this and below
 	mark   time.Time   // when the lb last looked, while full
 	marked int64       // asked then
@@ -56,26 +59,30 @@ func (p *pair) count(x *side, n int) {
 	}
 }
 
-// asking reports, when the lb is full, whether the client is still sending
-// its request slowly, to be shed (see the top of this file). It looks at
-// most every tcpserver.ShedAfter; its first look after the lb became full
-// only starts the count.
-func (p *pair) asking() bool {
+// asking reports, when the lb is full, whether the client is to be shed:
+// it is still sending its request slowly (see the top of this file), or,
+// while the queue stands still, it has sent nothing, nor its backend, for
+// tcpserver.SilentAfter (silent), as the servers shed theirs. It looks at
+// most every tcpserver.ShedAfter for a request; its first look after the
+// lb became full only starts the count.
+func (p *pair) asking() (shed, silent bool) {
 	now := time.Now()
 	full := tcpserver.Full(p.client.c) && !p.said.Load()
 	switch {
 	case !full:
 		p.looked = false
-		return false
+		return false, false
+	case p.asked == 0 && tcpserver.Stuck(p.client.c) && now.Sub(p.born) >= tcpserver.SilentAfter:
+		return true, true
 	case !p.looked:
 		p.looked, p.mark, p.marked = true, now, p.asked
-		return false
+		return false, false
 	}
 	elapsed := now.Sub(p.mark)
 	if elapsed < tcpserver.ShedAfter {
-		return false
+		return false, false
 	}
 	before, sent := p.marked, p.asked-p.marked
 	p.mark, p.marked = now, p.asked
-	return before > 0 && sent > 0 && float64(sent) < float64(p.answer.MinRate())*elapsed.Seconds()
+	return before > 0 && sent > 0 && float64(sent) < float64(p.answer.MinRate())*elapsed.Seconds(), false
 }

@@ -40,6 +40,7 @@ func (s *server) handle(conn net.Conn) {
 			bad = rcv.End() // the client ended its sending: a body cut short gets 400
 		}
 		var hasil httpserver.Answer
+		shed := false
 		switch {
 		case bad != nil:
 			hasil = s.http.Reject(bad)
@@ -52,7 +53,9 @@ func (s *server) handle(conn net.Conn) {
 			// Fix (extra-crlf): the Python appended "\r\n\r\n" after the
 			// body, four bytes that Content-Length did not count.
 			hasil = s.http.Process(rcv.Head())
-		case err != nil: // gone or timed out before the request was whole
+		case errors.Is(err, tcpserver.ErrShed) && rcv.Begun():
+			hasil, shed = httpserver.Busy, true // a full server: 503
+		case err != nil: // gone, timed out or shed before the request was whole
 			if !tcpserver.Quiet(err) {
 				s.log.Printf("%s: %v", conn.RemoteAddr(), err)
 			}
@@ -67,6 +70,10 @@ func (s *server) handle(conn net.Conn) {
 		reply := s.http.Open(hasil) // the file is looked at here, not in Process
 		if s.verbose {
 			s.log.Printf("balas ke  client: %s", reply)
+		}
+		if shed {
+			_ = tcpserver.Refuse(conn, reply.Bufs) // NOTE: a shed client gets its 503 or a reset; nothing more to do.
+			return
 		}
 		// NOTE: a failed write means the client left; nobody is left to tell.
 		_ = tcpserver.WriteAndClose(conn, reply.Bufs, reply.File, reply.Size, rcv.Unread(), s.pace)

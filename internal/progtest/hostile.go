@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,6 +52,9 @@ func AnswerAt(hs *httpserver.Server, c net.Conn, pace tcpserver.Pace) {
 			a = hs.Reject(bad)
 		case done:
 			a = hs.Process(rcv.Head())
+		case errors.Is(err, tcpserver.ErrShed) && rcv.Begun():
+			tcpserver.Refuse(c, hs.Open(httpserver.Busy).Bufs) // NOTE: the test reads it.
+			return
 		case err != nil:
 			c.Close()
 			return
@@ -219,30 +224,38 @@ func SlowBody(t *testing.T, addr string, step time.Duration, steps, size int) {
 }
 
 // SlowBytes sends head, then a byte every step, until the server closes
-// the connection, done is closed, or the test's time is up.
-func SlowBytes(addr, head string, step time.Duration, done <-chan struct{}) {
+// the connection, done is closed, or the test's time is up. It returns
+// what the server sent meanwhile (a shed client's 503), or "" if nothing.
+func SlowBytes(addr, head string, step time.Duration, done <-chan struct{}) string {
 	c, err := net.DialTimeout("tcp", addr, Timeout)
 	if err != nil {
-		return // NOTE: the server may be full; this client is the attack, not the test.
+		return "" // NOTE: the server may be full; this client is the attack, not the test.
 	}
 	defer c.Close()
 	end := time.Now().Add(Timeout)
 	if c.SetDeadline(end) != nil {
-		return
+		return ""
 	}
-	if _, err := io.WriteString(c, head); err != nil {
-		return
-	}
-	for time.Now().Before(end) {
-		select {
-		case <-done:
-			return
-		case <-time.After(step):
+	answer := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(c) // NOTE: a reset after the answer is the server's cut; what came before counts.
+		answer <- b
+	}()
+	if _, err := io.WriteString(c, head); err == nil {
+	send:
+		for time.Now().Before(end) {
+			select {
+			case <-done:
+				break send
+			case <-time.After(step):
+			}
+			if _, err := c.Write([]byte{'x'}); err != nil {
+				break // cut off
+			}
 		}
-		if _, err := c.Write([]byte{'x'}); err != nil {
-			return // cut off
-		}
 	}
+	c.SetReadDeadline(time.Now().Add(time.Second)) // NOTE: an answer is in by now, if any.
+	return string(<-answer)
 }
 
 // StalledBody sends a POST head and half its body, then nothing: the
@@ -357,11 +370,22 @@ func IsReset(err error) bool {
 // delay, as ab does for some of its thousands of connections. The channel
 // it returns gets nil once a 200 came back, or why not.
 func LateRequest(t testing.TB, addr, path string, delay time.Duration) <-chan error {
+	return SplitRequest(t, addr, "", "GET "+path+" HTTP/1.0\r\n\r\n", delay)
+}
+
+// SplitRequest connects to addr now, writes first (if not empty), and the
+// rest of a request after delay: a head in two parts a second apart, as a
+// person or a slow network sends it. The channel it returns gets nil once
+// a 200 came back, or why not.
+func SplitRequest(t testing.TB, addr, first, rest string, delay time.Duration) <-chan error {
 	c := Dial(t, addr)
 	done := make(chan error, 1)
 	go func() {
-		time.Sleep(delay)
-		_, err := io.WriteString(c, "GET "+path+" HTTP/1.0\r\n\r\n")
+		_, err := io.WriteString(c, first)
+		if err == nil {
+			time.Sleep(delay)
+			_, err = io.WriteString(c, rest)
+		}
 		var raw []byte
 		if err == nil {
 			raw, err = io.ReadAll(c)
@@ -370,9 +394,71 @@ func LateRequest(t testing.TB, addr, path string, delay time.Duration) <-chan er
 			err = fmt.Errorf("got %q", short(raw))
 		}
 		if err != nil {
-			err = fmt.Errorf("a client that wrote its request %v after its connect: %w", delay, err)
+			err = fmt.Errorf("a client that wrote %q, then %q %v later: %w", first, rest, delay, err)
 		}
 		done <- err
 	}()
 	return done
+}
+
+// Busy has n clients ask for /notes.txt one after another, each
+// connection as soon as the last is answered, for dur: a server kept full
+// whose queue moves, as under ab.
+func Busy(t testing.TB, addr string, n int, dur time.Duration) {
+	var wg sync.WaitGroup
+	end := time.Now().Add(dur)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(end) {
+				if err := answered(addr, []byte("GET /notes.txt HTTP/1.0\r\n\r\n"), 200); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// ShedCounts adds up what a program's log says it shed, by kind: silent,
+// head, body and answer.
+func ShedCounts(log string) map[string]int {
+	n := map[string]int{}
+	re := regexp.MustCompile(`(\d+) that had sent nothing for \S+ while the queue stood still, (\d+) with their head begun but not in after \S+, (\d+) with a body and (\d+) with an answer`)
+	for _, m := range re.FindAllStringSubmatch(log, -1) {
+		for i, k := range []string{"silent", "head", "body", "answer"} {
+			v, _ := strconv.Atoi(m[i+1])
+			n[k] += v
+		}
+	}
+	return n
+}
+
+// SteppedReader asks for path (a file of size bytes) over a connection
+// with the system's own buffers, reads chunk bytes every step for dur, then
+// the rest at once, and checks that the whole file came: a reader well
+// above the server's -min-rate, as a player or a parser is. Its kernel
+// takes the answer in steps, as it reopens its window, seconds apart: the
+// server must not cut it for standing still between them.
+func SteppedReader(t *testing.T, addr, path string, size, chunk int, step, dur time.Duration) {
+	c := Dial(t, addr)
+	if err := c.SetDeadline(time.Now().Add(dur + Timeout)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(c, "GET "+path+" HTTP/1.0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	var got int64
+	for end := time.Now().Add(dur); time.Now().Before(end); time.Sleep(step) {
+		n, err := io.CopyN(io.Discard, c, int64(chunk))
+		if got += n; err != nil {
+			t.Fatalf("a reader of %d bytes every %v was cut after %d bytes: %v", chunk, step, got, err)
+		}
+	}
+	n, err := io.Copy(io.Discard, c)
+	if got += n; err != nil || got < int64(size) {
+		t.Errorf("a reader of %d bytes every %v for %v, then the rest at once: %d bytes in all, %v; want the whole file", chunk, step, dur, got, err)
+	}
 }

@@ -1,14 +1,13 @@
 package progtest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"io"
 	"net"
-	"regexp"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -96,14 +95,23 @@ func Robustness(t *testing.T, run tcpserver.RunFunc) {
 	t.Run("a reader that stops is cut", func(t *testing.T) {
 		root := DocRoot(t)
 		BigFile(t, root, "huge.jpg", 8<<20)
-		p := Start(t, run, "-root", root, "-timeout", "500ms")
+		p := Start(t, run, "-root", root, "-send-timeout", "500ms")
 		StoppedReader(t, p.Addr, "/huge.jpg", 8<<20, 2*time.Second)
+	})
+	// A reader at twenty times -min-rate, whose kernel takes the answer in
+	// steps over a second apart, was cut for standing still (-timeout)
+	// between them, and for moving nothing in a window without a step.
+	t.Run("a reader that takes its answer in steps is not cut", func(t *testing.T) {
+		root := DocRoot(t)
+		BigFile(t, root, "huge.jpg", 8<<20)
+		p := Start(t, run, "-root", root, "-timeout", "500ms", "-min-rate", "1000", "-rate-grace", "300ms")
+		SteppedReader(t, p.Addr, "/huge.jpg", 8<<20, 2<<10, 100*time.Millisecond, 3*time.Second) // 20 KB/s
 	})
 	t.Run("a reader slower than -min-rate is cut", func(t *testing.T) {
 		root := DocRoot(t)
 		BigFile(t, root, "huge.jpg", 8<<20)
 		p := Start(t, run, "-root", root, "-timeout", "5s", "-min-rate", "1000000", "-rate-grace", "300ms")
-		CutReader(t, p.Addr, "/huge.jpg", 8<<20, 1<<10, 50*time.Millisecond, 2*time.Second) // 20 KB/s
+		CutReader(t, p.Addr, "/huge.jpg", 8<<20, 4<<10, 50*time.Millisecond, 2*time.Second) // 80 KB/s
 	})
 	t.Run("-max-conns: the next client waits until one leaves", func(t *testing.T) {
 		p := Start(t, run, "-root", DocRoot(t), "-timeout", "300ms", "-max-conns", "4")
@@ -122,16 +130,15 @@ func Robustness(t *testing.T, run tcpserver.RunFunc) {
 		}
 	})
 	// Without shedding, a full server left the next client in the queue
-	// until the clients it served timed out (here 30 s).
+	// until the clients it served timed out (here 30 s). A shed client that
+	// had begun its request is told so: 503, never an empty close.
 	t.Run("a full server sheds the clients that are behind, at once", func(t *testing.T) {
 		p := Start(t, run, "-root", DocRoot(t), "-timeout", "30s", "-rate-grace", "30s", "-max-conns", "4")
 		done := make(chan struct{})
-		var wg sync.WaitGroup
+		answers := make(chan string, 4)
 		for range 4 { // the server is full of them
-			wg.Add(1)
 			go func() {
-				defer wg.Done()
-				SlowBytes(p.Addr, "POST / HTTP/1.0\r\nContent-Length: 100000\r\n\r\n", 200*time.Millisecond, done) // 5 B/s
+				answers <- SlowBytes(p.Addr, "POST / HTTP/1.0\r\nContent-Length: 100000\r\n\r\n", 200*time.Millisecond, done) // 5 B/s
 			}()
 		}
 		p.WaitLog(t, "connection from", 4)
@@ -148,25 +155,65 @@ func Robustness(t *testing.T, run tcpserver.RunFunc) {
 			t.Errorf("a request after the clients that are behind: %d", resp.StatusCode)
 		}
 		close(done)
-		wg.Wait()
+		for range 4 {
+			if a := <-answers; !strings.HasPrefix(a, "HTTP/1.0 503 ") || !strings.Contains(a, "\r\nRetry-After: 1\r\n") {
+				t.Errorf("a slow body, shed: got %q, want a 503 with Retry-After", short([]byte(a)))
+			}
+		}
 		for _, c := range stalled {
-			c.Close() // NOTE: those not shed yet leave now, so the stop need not wait.
+			b, _ := io.ReadAll(c) // NOTE: a cut is what it checks.
+			if len(b) > 0 && !bytes.HasPrefix(b, []byte("HTTP/1.0 503 ")) {
+				t.Errorf("a slow head, shed: got %q, want a 503 or nothing yet", short(b))
+			}
 		}
 		if err := p.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		var head, body int
-		for _, m := range regexp.MustCompile(`: (\d+) with their head begun but not in after \S+, (\d+) with a body`).FindAllStringSubmatch(p.Log(), -1) {
-			h, _ := strconv.Atoi(m[1])
-			b, _ := strconv.Atoi(m[2])
-			head, body = head+h, body+b
-		}
-		if head == 0 || body == 0 {
-			t.Errorf("the log says %d clients were shed for their head and %d for their body, want some of each:\n%s", head, body, p.Log())
+		if shed := ShedCounts(p.Log()); shed["head"] == 0 || shed["body"] == 0 {
+			t.Errorf("the log says %d clients were shed for their head and %d for their body, want some of each:\n%s", shed["head"], shed["body"], p.Log())
 		}
 	})
-	// Nor one that has sent nothing yet: ab with thousands of connections
-	// writes some requests late, and C10K runs lost hundreds of them.
+	// A flood of connections that send nothing held every place until
+	// -timeout (here 30 s), and the queue did not move.
+	t.Run("a full server whose queue stands still sheds the clients that send nothing", func(t *testing.T) {
+		p := Start(t, run, "-root", DocRoot(t), "-timeout", "30s", "-max-conns", "4")
+		var silent []*net.TCPConn
+		for range 8 {
+			silent = append(silent, Dial(t, p.Addr))
+		}
+		raw := Exchange(t, p.Addr, "GET /notes.txt HTTP/1.0\r\n\r\n")
+		if resp, _ := Parse(t, raw, false); resp.StatusCode != 200 {
+			t.Errorf("a request after the clients that send nothing: %d", resp.StatusCode)
+		}
+		if b, err := io.ReadAll(silent[0]); len(b) > 0 || err != nil {
+			t.Errorf("a silent client, shed: got %q, %v; want a plain close", b, err)
+		}
+		if err := p.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if shed := ShedCounts(p.Log()); shed["silent"] == 0 {
+			t.Errorf("the log says no client was shed for sending nothing:\n%s", p.Log())
+		}
+	})
+	// ab, with 10,000 connections, writes each request up to a second
+	// after its connect: a full server whose queue moves must wait for it,
+	// or C10K runs fail hundreds of requests.
+	t.Run("a full server whose queue moves never sheds a client that has sent nothing yet", func(t *testing.T) {
+		p := Start(t, run, "-root", DocRoot(t), "-timeout", "30s", "-max-conns", "3")
+		late := LateRequest(t, p.Addr, "/notes.txt", 1500*time.Millisecond) // six shed ticks, and the judgment of a stuck queue
+		Busy(t, p.Addr, 4, 2500*time.Millisecond)                           // the other two places are taken and freed, again and again
+		if err := <-late; err != nil {
+			t.Error(err)
+		}
+		if err := p.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(p.Log(), "(-max-conns)") {
+			t.Errorf("the server was never full:\n%s", p.Log())
+		}
+	})
+	// A head that comes in two parts, at a person's pace, is not behind;
+	// nor a body that keeps -min-rate.
 	t.Run("a full server never sheds a client that keeps its pace", func(t *testing.T) {
 		p := Start(t, run, "-root", DocRoot(t), "-timeout", "30s", "-rate-grace", "30s", "-max-conns", "3")
 		var wg sync.WaitGroup
@@ -177,14 +224,14 @@ func Robustness(t *testing.T, run tcpserver.RunFunc) {
 				SlowBody(t, p.Addr, 100*time.Millisecond, 20, 1024) // 10 KB/s for 2 s
 			}()
 		}
-		late := LateRequest(t, p.Addr, "/notes.txt", 1500*time.Millisecond) // three shed ticks, and more
-		time.Sleep(100 * time.Millisecond)                                  // all three are in: the server is full
+		split := SplitRequest(t, p.Addr, "GET /notes.txt HTTP/1.0\r\n", "\r\n", 1500*time.Millisecond) // three shed ticks, and more
+		time.Sleep(100 * time.Millisecond)                                                             // all three are in: the server is full
 		raw := Exchange(t, p.Addr, "GET /notes.txt HTTP/1.0\r\n\r\n")
 		if resp, _ := Parse(t, raw, false); resp.StatusCode != 200 {
 			t.Errorf("a request after the clients that keep their pace: %d", resp.StatusCode)
 		}
 		wg.Wait()
-		if err := <-late; err != nil {
+		if err := <-split; err != nil {
 			t.Error(err)
 		}
 	})

@@ -10,7 +10,8 @@ package tcpserver
 // queue. And a full server does not wait for the slowest clients to
 // time out before it serves the next: it sheds at once those that are
 // behind (see pressure), as Envoy's overload manager shortens its timeouts
-// when a limit nears.
+// when a limit nears, and nginx closes its idle connections, oldest first,
+// when it runs out of them.
 
 import (
 	"fmt"
@@ -29,6 +30,7 @@ import (
 func Limit(ln net.Listener, n int, log Logger) net.Listener {
 	l := &limitListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{}), log: log}
 	l.press.low = n - max(n/8, 1)
+	l.press.moving = int64(max(n/16, 1))
 	return l
 }
 
@@ -44,15 +46,18 @@ type limitListener struct {
 
 // Accept waits for a free place, then for a connection.
 func (l *limitListener) Accept() (net.Conn, error) {
+	l.press.look(time.Now())
 	select {
 	case l.slots <- struct{}{}:
 	default:
 		l.press.on.Store(true) // full: shed the clients that are behind
-		if now := time.Now().UnixNano(); now-l.fullLog.Load() > int64(time.Minute) {
-			l.fullLog.Store(now)
+		now := time.Now()
+		l.press.look(now)
+		if now.UnixNano()-l.fullLog.Load() > int64(time.Minute) {
+			l.fullLog.Store(now.UnixNano())
 			l.log.Printf("%d clients at once (-max-conns): the next waits until one leaves, and clients that are behind are shed", cap(l.slots))
 		}
-		tick := time.NewTicker(time.Second)
+		tick := time.NewTicker(shedTick)
 		defer tick.Stop()
 	wait:
 		for {
@@ -61,7 +66,8 @@ func (l *limitListener) Accept() (net.Conn, error) {
 				break wait
 			case <-l.done:
 				return nil, net.ErrClosed
-			case <-tick.C:
+			case now := <-tick.C:
+				l.press.look(now)
 				l.press.report(l.log, false)
 			}
 		}
@@ -79,6 +85,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 // of its places are free.
 func (l *limitListener) free() {
 	<-l.slots
+	l.press.freed.Add(1)
 	if l.press.on.Load() && len(l.slots) <= l.press.low {
 		l.press.on.Store(false)
 	}
@@ -111,39 +118,66 @@ func (c *limitConn) Close() error {
 	return err
 }
 
-// ShedAfter is how long a full server gives a client before it judges
-// it: a head that has begun must be in by then, and a body or an answer
-// must have moved -min-rate bytes a second over the last ShedAfter at
-// least.
-const ShedAfter = 500 * time.Millisecond
+// How long a full server gives a client before it judges it. A body or an
+// answer must have moved -min-rate bytes a second over the last ShedAfter
+// at least. A head that has begun must be in HeadAfter after the connect:
+// a head that comes in two parts a second apart, at a person's or a slow
+// network's pace, is in time. A client that has sent nothing is shed
+// SilentAfter after its connect, but only while the queue stands still:
+// no more than one in sixteen places freed by clients served in the last
+// StuckAfter (see pressure).
+const (
+	ShedAfter   = 500 * time.Millisecond
+	HeadAfter   = 2 * time.Second
+	SilentAfter = 250 * time.Millisecond
+	StuckAfter  = 1500 * time.Millisecond
+)
 
 // ErrShed is why a client that was behind was cut off by a full server. It
 // is a deadline error, so Quiet counts it as one.
 var ErrShed = fmt.Errorf("shed to make room (-max-conns): %w", os.ErrDeadlineExceeded)
 
 // pressure is a listener's state that its connections' pace looks at:
-// whether it is full, and how many clients it shed since it last said so.
-// When every place is taken, the clients that are served do not all wait
-// their whole -timeout or -rate-grace while the next wait in the queue: one
-// whose head has begun but is not in within ShedAfter of its connect, or
-// whose body or answer moves slower than -min-rate, is cut off at once
-// (within a shed tick), so that the queue moves. A client that keeps
-// -min-rate is never shed, nor one that has sent nothing yet (a load
-// generator with thousands of connections writes some requests late). The
-// state is atomics, read by every connection's goroutine; only Accept
-// writes the log.
+// whether it is full, whether its queue stands still, and how many clients
+// it shed since it last said so. When every place is taken, the clients
+// that are served do not all wait their whole -timeout or -rate-grace
+// while the next wait in the queue: one whose head has begun but is not in
+// within HeadAfter of its connect, or whose body or answer moves slower
+// than -min-rate, is cut off at once (within a shed tick), so that the
+// queue moves. A client that keeps -min-rate is never shed.
+//
+// A client that has sent nothing is the cheapest to shed, and the most
+// common honest one: ab, with 10,000 connections, writes each request up
+// to a second after its connect, and a full server that shed them failed
+// hundreds of ab's requests. So such a client is shed only once the queue
+// stands still: fewer than one in sixteen places freed by the clients
+// served over the last StuckAfter, as when connections that send nothing
+// flood the server. Then every client silent for SilentAfter is shed, the
+// oldest first, each shed tick. (With ab the queue moves: its requests
+// are answered and free their places by thousands a second.)
+//
+// The state is atomics, read by every connection's goroutine; only Accept
+// writes the log and judges whether the queue moves (look).
 type pressure struct {
 	on      atomic.Bool
+	still   atomic.Bool          // the queue stands still: see look
 	low     int                  // places taken at which it is no longer full
+	moving  int64                // places freed by clients served, each StuckAfter, for the queue to move
+	freed   atomic.Int64         // places freed, in all
+	shedAll atomic.Int64         // clients shed, in all
 	shed    [phases]atomic.Int64 // clients shed since the last report, by phase
 	lastLog atomic.Int64         // when it last reported (Unix nanoseconds)
+	// Accept's own: the window in which it counts the places freed.
+	mark, lastFull time.Time
+	served         int64 // places freed by clients served, at mark
 }
 
 // phase is what a client was doing when it was shed.
 type phase int
 
 const (
-	phaseHead phase = iota
+	phaseSilent phase = iota
+	phaseHead
 	phaseBody
 	phaseAnswer
 	phases
@@ -170,18 +204,59 @@ func Full(c net.Conn) bool { return pressureOf(c).full() }
 // deadline looks in time whether its client is to be shed.
 func Tick(c net.Conn, now, d time.Time) time.Time { return pressureOf(c).tick(now, d) }
 
+// Stuck reports whether the listener c came from is full and its queue
+// stands still: then a client that has sent nothing for SilentAfter is
+// shed (see pressure).
+func Stuck(c net.Conn) bool { return pressureOf(c).stuck() }
+
 // Shed counts c as shed by its full listener while it was still sending
-// its request slowly (as "a body under -min-rate"), and returns ErrShed.
+// its request slowly (as "a body under -min-rate"), or, with silent, as one
+// that had sent nothing while the queue stood still, and returns ErrShed.
 // For the lb, which sheds such a client itself.
-func Shed(c net.Conn) error {
+func Shed(c net.Conn, silent bool) error {
 	if p := pressureOf(c); p != nil {
-		p.count(phaseBody)
+		if silent {
+			p.count(phaseSilent)
+		} else {
+			p.count(phaseBody)
+		}
 	}
 	return ErrShed
 }
 
 // full reports whether the listener is full (p may be nil: never).
 func (p *pressure) full() bool { return p != nil && p.on.Load() }
+
+// stuck reports whether the listener is full and its queue stands still
+// (p may be nil: never).
+func (p *pressure) stuck() bool { return p.full() && p.still.Load() }
+
+// look judges, each StuckAfter while the listener is full, whether its
+// queue stands still: fewer than moving places freed by clients that were
+// served (not shed). It keeps its judgment through a moment of room, as
+// when the clients it shed are replaced by the next in the queue: it
+// forgets it only once the listener has not been full for StuckAfter.
+// Only Accept calls it.
+func (p *pressure) look(now time.Time) {
+	served := p.freed.Load() - p.shedAll.Load()
+	switch {
+	case p.on.Load():
+		p.lastFull = now
+	case now.Sub(p.lastFull) >= StuckAfter:
+		p.still.Store(false)
+		p.mark = time.Time{}
+		return
+	default:
+		return
+	}
+	switch {
+	case p.mark.IsZero():
+		p.mark, p.served = now, served
+	case now.Sub(p.mark) >= StuckAfter:
+		p.still.Store(served-p.served < p.moving)
+		p.mark, p.served = now, served
+	}
+}
 
 // tick returns d, or the next shed tick from now if that is sooner (p may
 // be nil: d).
@@ -193,7 +268,10 @@ func (p *pressure) tick(now, d time.Time) time.Time {
 }
 
 // count counts a client shed in phase k.
-func (p *pressure) count(k phase) { p.shed[k].Add(1) }
+func (p *pressure) count(k phase) {
+	p.shed[k].Add(1)
+	p.shedAll.Add(1)
+}
 
 // report logs how many clients were shed, if any, at most once a second
 // (always, when last).
@@ -203,15 +281,17 @@ func (p *pressure) report(log Logger, last bool) {
 		return
 	}
 	var n [phases]int64
+	var all int64
 	for k := range n {
 		n[k] = p.shed[k].Swap(0)
+		all += n[k]
 	}
-	if n[phaseHead]+n[phaseBody]+n[phaseAnswer] == 0 {
+	if all == 0 {
 		return
 	}
 	p.lastLog.Store(now)
-	log.Printf("-max-conns: shed %d clients that were behind, to make room: %d with their head begun but not in after %v, %d with a body and %d with an answer under -min-rate",
-		n[phaseHead]+n[phaseBody]+n[phaseAnswer], n[phaseHead], ShedAfter, n[phaseBody], n[phaseAnswer])
+	log.Printf("-max-conns: shed %d clients that were behind, to make room: %d that had sent nothing for %v while the queue stood still, %d with their head begun but not in after %v, %d with a body and %d with an answer under -min-rate",
+		all, n[phaseSilent], SilentAfter, n[phaseHead], HeadAfter, n[phaseBody], n[phaseAnswer])
 }
 
 // DefaultMaxConns is the default of -max-conns, from the open-file limit:

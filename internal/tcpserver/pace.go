@@ -4,10 +4,11 @@ package tcpserver
 // how slowly a client may send its request and read its answer. They
 // waited for every client, however slowly it sent or read, and kept its
 // thread (or its place in the loop) for as long as it took. Here the head
-// must be in within -timeout of the connect; a body or an answer may not
-// stand still for -timeout; and once -rate-grace has passed, it must move
-// at least -min-rate bytes a second, measured over each -rate-grace window.
-// While the listener is full, a client that is behind is shed at once (see
+// must be in within -timeout of the connect; a body may not stand still for
+// -timeout, nor an answer for -send-timeout; and once -rate-grace has
+// passed, each must move at least -min-rate bytes a second, on average
+// over a window of at least -rate-grace that ends when bytes move. While
+// the listener is full, a client that is behind is shed at once (see
 // pressure in limits.go). An answer is written so that nothing is lost when
 // the client is still sending (Drain).
 
@@ -24,29 +25,37 @@ import (
 // Pace is what a server asks of a client's speed.
 type Pace struct {
 	// Timeout is the time a client has to send its request's head,
-	// counted from its connect, and then the longest a body or an answer
-	// may stand still.
+	// counted from its connect, and then the longest a body may stand
+	// still.
 	Timeout time.Duration
+	// SendTimeout is the longest an answer may stand still (0: Timeout).
+	// A reader's kernel takes an answer in steps, as it reopens its
+	// window, and a client that reads a few KB a second can see none
+	// taken for many seconds: this is nginx's send_timeout, 60 s by
+	// default.
+	SendTimeout time.Duration
 	// MinRate is the least a body or an answer must move, in bytes a
-	// second, once Grace has passed since it started, measured over each
-	// window of Grace. 0: no minimum.
+	// second, once Grace has passed since it started, on average over a
+	// window of at least Grace that ends when bytes move. 0: no minimum.
 	MinRate int
 	Grace   time.Duration
 }
 
-// AddPaceFlags adds -timeout, -min-rate and -rate-grace to fs.
+// AddPaceFlags adds -timeout, -send-timeout, -min-rate and -rate-grace to fs.
 func AddPaceFlags(fs *flag.FlagSet) *Pace {
 	p := &Pace{}
-	fs.DurationVar(&p.Timeout, "timeout", 10*time.Second, "time a client has to send its request's head, counted from its connect; then the longest a body or the answer may stand still")
+	fs.DurationVar(&p.Timeout, "timeout", 10*time.Second, "time a client has to send its request's head, counted from its connect; then the longest a body may stand still")
 	AddRateFlags(fs, p, "a body or an answer")
 	return p
 }
 
-// AddRateFlags adds -min-rate and -rate-grace to fs, setting p's MinRate
-// and Grace; what says what they hold to (the lb: "an answer").
+// AddRateFlags adds -send-timeout, -min-rate and -rate-grace to fs,
+// setting p's SendTimeout, MinRate and Grace; what says what the rate
+// holds to (the lb: "an answer").
 func AddRateFlags(fs *flag.FlagSet, p *Pace, what string) {
-	fs.IntVar(&p.MinRate, "min-rate", 256, "bytes per second "+what+" must move once -rate-grace has passed, over each -rate-grace window (0: no minimum)")
-	fs.DurationVar(&p.Grace, "rate-grace", 5*time.Second, "how long "+what+" may go slower than -min-rate at its start, and the window the rate is measured over")
+	fs.DurationVar(&p.SendTimeout, "send-timeout", time.Minute, "the longest an answer may stand still, its client taking none of it (nginx's send_timeout)")
+	fs.IntVar(&p.MinRate, "min-rate", 256, "bytes per second "+what+" must move once -rate-grace has passed, on average over a window of at least -rate-grace that ends when bytes move (0: no minimum)")
+	fs.DurationVar(&p.Grace, "rate-grace", 5*time.Second, "how long "+what+" may go slower than -min-rate at its start, and the shortest window the rate is measured over")
 }
 
 // ErrTooSlow is why a body or an answer that went slower than -min-rate was
@@ -57,19 +66,25 @@ var ErrTooSlow = fmt.Errorf("slower than -min-rate: %w", os.ErrDeadlineExceeded)
 // Pace. Its time is checked when a deadline passes, not at every read.
 type meter struct {
 	pace   Pace
-	press  *pressure // the listener's, to shed a client that is behind (see limits.go); nil: none
-	kind   phase     // what it measures, for the count of the clients shed
-	start  time.Time // when the transfer started: its first window is free
-	last   time.Time // when bytes last moved (for a write: when that was seen)
-	window time.Time // when the current window started
-	moved  int64     // bytes moved in the current window
-	total  int64     // bytes moved in all
-	mark   time.Time // a full listener's last look (see behind)
-	marked int64     // total then
+	still  time.Duration // the longest it may stand still: Timeout, or SendTimeout for an answer
+	press  *pressure     // the listener's, to shed a client that is behind (see limits.go); nil: none
+	kind   phase         // what it measures, for the count of the clients shed
+	start  time.Time     // when the transfer started: its first window is free
+	last   time.Time     // when bytes last moved (for a write: when that was seen)
+	window time.Time     // when the current window started
+	moved  int64         // bytes moved in the current window
+	total  int64         // bytes moved in all
+	seen   int64         // total at the last check: it moves if total has grown since
+	mark   time.Time     // a full listener's last look (see behind)
+	marked int64         // total then
 }
 
 func (p Pace) meter(now time.Time, press *pressure, kind phase) meter {
-	return meter{pace: p, press: press, kind: kind, start: now, last: now, window: now, mark: now}
+	still := p.Timeout
+	if kind == phaseAnswer && p.SendTimeout > 0 {
+		still = p.SendTimeout
+	}
+	return meter{pace: p, still: still, press: press, kind: kind, start: now, last: now, window: now, mark: now}
 }
 
 // add counts n bytes moved by now.
@@ -81,21 +96,29 @@ func (m *meter) add(n int64, now time.Time) {
 	}
 }
 
-// resume starts a new window at now, for a transfer that waited for
-// something to send: the wait was not the client's doing. Its first window
-// stays the one that began at its start.
-func (m *meter) resume(now time.Time) {
-	m.last, m.window, m.moved = now, now, 0
-	m.mark, m.marked = now, m.total
+// pause and resume leave out of the meter's times a wait that was not the
+// client's doing: the lb's wait for its backend's next bytes. resume
+// moves every time the meter keeps on by the time since pause.
+func (m *meter) resume(paused, now time.Time) {
+	d := now.Sub(paused)
+	m.start, m.last, m.window, m.mark = m.start.Add(d), m.last.Add(d), m.window.Add(d), m.mark.Add(d)
 }
 
 // deadline is when the transfer must next be checked, from now: when it
-// will have stood still for Timeout, or when its window ends; and, when
-// its listener can be full, a shed tick away, to see at once if it is.
+// will have stood still for its limit, or when its window ends (or, once
+// the window is over with nothing moved, a quarter of Grace away); and,
+// when its listener can be full, a shed tick away, to see at once if it
+// is.
 func (m *meter) deadline(now time.Time) time.Time {
-	d := m.last.Add(m.pace.Timeout)
-	if end := m.window.Add(m.pace.Grace); m.pace.MinRate > 0 && end.Before(d) {
-		d = end
+	d := m.last.Add(m.still)
+	if m.pace.MinRate > 0 {
+		end := m.window.Add(m.pace.Grace)
+		if !end.After(now) {
+			end = now.Add(m.pace.Grace / 4)
+		}
+		if end.Before(d) {
+			d = end
+		}
 	}
 	return m.press.tick(now, d)
 }
@@ -111,7 +134,7 @@ func (m *meter) deadline(now time.Time) time.Time {
 // reader that stopped was cut 3 Timeout after.)
 func (m *meter) wake(now time.Time) time.Time {
 	d := m.deadline(now)
-	if soon := now.Add(m.pace.Timeout / 16); soon.Before(d) {
+	if soon := now.Add(m.still / 16); soon.Before(d) {
 		return soon
 	}
 	return d
@@ -119,12 +142,21 @@ func (m *meter) wake(now time.Time) time.Time {
 
 // check is called once a deadline has passed (or at any time: it acts only
 // on what is due). It returns the error to cut the transfer off with, or
-// nil, and starts the next window when the current one is over.
+// nil, and starts the next window when the current one is judged.
+//
+// A window is judged once it is Grace long and bytes are moving: so a
+// reader whose kernel takes the answer in steps, each some seconds apart
+// as it reopens its window, is judged on each step and the wait before it
+// (its average), never on a wait alone; standing still is the other rule.
+// The first window is free: it holds the start, when a client takes an
+// answer as fast as its buffers fill.
 func (m *meter) check(now time.Time) error {
-	if now.Sub(m.last) >= m.pace.Timeout {
+	if now.Sub(m.last) >= m.still {
 		return os.ErrDeadlineExceeded
 	}
-	if elapsed := now.Sub(m.window); m.pace.MinRate > 0 && elapsed >= m.pace.Grace {
+	moving := m.total > m.seen
+	m.seen = m.total
+	if elapsed := now.Sub(m.window); m.pace.MinRate > 0 && elapsed >= m.pace.Grace && moving {
 		if m.window.Sub(m.start) >= m.pace.Grace && float64(m.moved) < float64(m.pace.MinRate)*elapsed.Seconds() {
 			return ErrTooSlow
 		}
@@ -209,10 +241,12 @@ func (r *Reader) Body() {
 
 // Read reads from the connection. A deadline that passes while the head is
 // not late, or while the body keeps its pace, is moved on. A full listener
-// sheds a client whose head has begun but is not in within ShedAfter of its
-// connect, or whose body is behind. A client that has sent nothing yet is
-// not shed: its head has not begun (a load generator such as ab, with
-// thousands of connections, writes some requests late); -timeout cuts it.
+// sheds a client whose head has begun but is not in within HeadAfter of
+// its connect (two parts a second apart are in time), or whose body is
+// behind; and, once the queue stands still (see pressure), a client that
+// has sent nothing for SilentAfter. While the queue moves, a client that
+// has sent nothing yet is left alone: ab, with 10,000 connections, writes
+// its requests up to a second after their connect.
 func (r *Reader) Read(b []byte) (int, error) {
 	for {
 		n, err := r.c.Read(b)
@@ -227,7 +261,10 @@ func (r *Reader) Read(b []byte) (int, error) {
 			switch {
 			case !now.Before(r.start.Add(r.m.pace.Timeout)):
 				return n, err
-			case r.head > 0 && r.m.press.full() && now.Sub(r.start) >= ShedAfter:
+			case r.head == 0 && r.m.press.stuck() && now.Sub(r.start) >= SilentAfter:
+				r.m.press.count(phaseSilent)
+				return n, ErrShed
+			case r.head > 0 && r.m.press.full() && now.Sub(r.start) >= HeadAfter:
 				r.m.press.count(phaseHead)
 				return n, ErrShed
 			}
@@ -282,21 +319,23 @@ func write(c net.Conn, bufs net.Buffers, file *os.File, size int64, m *meter) er
 }
 
 // Sender writes an answer that comes in parts, as the lb passes on what
-// its backend sends, held to a Pace: each part may not stand still for
-// Timeout, and once Grace has passed since the first, each must move
+// its backend sends, held to a Pace: it may not stand still for
+// SendTimeout, and once Grace has passed since the first part, it must move
 // MinRate. The time between parts, waiting for the next, is not the
 // client's doing and does not count.
 type Sender struct {
-	c     net.Conn
-	m     meter
-	moved func() // called whenever bytes moved
-	sent  int64
+	c      net.Conn
+	m      meter
+	moved  func() // called whenever bytes moved
+	sent   int64
+	paused time.Time // since when it has waited for the next part
 }
 
 // Sender starts an answer to c. moved, when not nil, is called each time
 // some of it has moved.
 func (p Pace) Sender(c net.Conn, moved func()) Sender {
-	return Sender{c: c, m: p.meter(time.Now(), pressureOf(c), phaseAnswer), moved: moved}
+	now := time.Now()
+	return Sender{c: c, m: p.meter(now, pressureOf(c), phaseAnswer), moved: moved, paused: now}
 }
 
 // MinRate returns the pace's -min-rate.
@@ -305,7 +344,8 @@ func (s *Sender) MinRate() int { return s.m.pace.MinRate }
 // Write writes all of b to the connection, or returns the error that
 // stopped it: the connection's, or the pace's.
 func (s *Sender) Write(b []byte) (int, error) {
-	s.m.resume(time.Now())
+	s.m.resume(s.paused, time.Now())
+	defer func() { s.paused = time.Now() }()
 	written := 0
 	for written < len(b) {
 		n, err := s.m.try(s.c, func() (int64, error) {
@@ -329,6 +369,7 @@ func (s *Sender) Write(b []byte) (int, error) {
 // client that does not keep it is cut off with a reset, and the error is
 // returned.
 func (s *Sender) Finish() error {
+	s.m.resume(s.paused, time.Now())
 	err := awaitSent(s.c, s.sent, &s.m)
 	if err != nil {
 		reset(s.c)
@@ -425,6 +466,43 @@ func WriteAndClose(c net.Conn, bufs net.Buffers, file *os.File, size int64, ling
 	}
 	return nil
 }
+
+// Refuse answers a client that a full server sheds after it began its
+// request: it writes bufs (a 503) if the kernel takes them at once, ends
+// the sending half, reads for a moment what the client still sends, so
+// that the close sends no reset that could eat the answer, and closes. A
+// client whose answer cannot be written at once is reset.
+func Refuse(c net.Conn, bufs net.Buffers) error {
+	defer c.Close() // NOTE: nothing is left to do with a close error.
+	if err := c.SetWriteDeadline(time.Now().Add(refuseWait)); err != nil {
+		return err
+	}
+	if _, err := bufs.WriteTo(c); err != nil {
+		reset(c)
+		return err
+	}
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		if err := cw.CloseWrite(); err != nil {
+			return err
+		}
+	}
+	if err := c.SetReadDeadline(time.Now().Add(refuseLinger)); err != nil {
+		return err
+	}
+	_, err := io.CopyN(io.Discard, c, LingerBytes)
+	if errors.Is(err, io.EOF) || errors.Is(err, os.ErrDeadlineExceeded) {
+		err = nil
+	}
+	return err
+}
+
+// A shed client's 503 must go out within refuseWait (an empty socket
+// takes it at once), and what the client sends after it is read for
+// refuseLinger: its place is needed.
+const (
+	refuseWait   = 50 * time.Millisecond
+	refuseLinger = 100 * time.Millisecond
+)
 
 // reset makes the close that follows send a reset rather than an end of
 // file: the client was cut off, not answered. An lb in front of the server

@@ -179,8 +179,9 @@ func ParseArgs(fs *flag.FlagSet, args []string, stderr io.Writer, defaultPort in
 // on every address, IPv4 and IPv6; the Python took every IPv4 one.
 func Listen(host string, port int) (net.Listener, error) {
 	// No TCP keepalive: a connection here lives for one request, and
-	// turning it on costs four setsockopt calls per connection.
-	lc := net.ListenConfig{KeepAlive: -1}
+	// turning it on costs four setsockopt calls per connection. The send
+	// buffer of every connection is capped (see buffers.go).
+	lc := net.ListenConfig{KeepAlive: -1, Control: capSendBuffer}
 	ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	switch {
 	case isAny(err, errAddrInUse):

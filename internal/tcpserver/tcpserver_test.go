@@ -161,7 +161,7 @@ func TestWriteFileWhole(t *testing.T) {
 	defer client.Close()
 	errc := make(chan error, 1)
 	go func() {
-		errc <- Write(server, net.Buffers{[]byte("head\n")}, f, int64(len(want)), Pace{Timeout: 30 * time.Millisecond})
+		errc <- Write(server, net.Buffers{[]byte("head\n")}, f, int64(len(want)), Pace{Timeout: 300 * time.Millisecond})
 		server.Close()
 	}()
 	var got bytes.Buffer
