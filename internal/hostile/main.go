@@ -8,11 +8,12 @@
 // Usage:
 //
 //	hostile halfpost [-n 2000] [-hold 3s] ADDR    n clients, each sending a POST head for 1 MiB and half of it, then nothing
-//	hostile slowread [-chunk 51200] [-every 100ms] ADDR PATH    read PATH 50 KiB every 100 ms, with a 64 KiB receive buffer
+//	hostile slowread [-chunk 51200] [-every 100ms] [-rcvbuf 65536] [-hold 0] ADDR PATH    read PATH 50 KiB every 100 ms, with a 64 KiB receive buffer (0: the system's own), for at most hold (0: to the end)
 //	hostile stopread [-after 262144] [-hold 60s] ADDR PATH    read the first 256 KiB of PATH, stop, and say when the server cut it (Linux)
 //	hostile noread [-n 200] [-hold 60s] ADDR PATH    n clients ask for PATH and never read
 //	hostile slowbody [-n 600] [-every 1s] [-hold 40s] ADDR    n clients each send a POST body a byte every second; a client cut off comes back
-//	hostile probe [-every 1s] [-hold 40s] ADDR PATH    a normal GET every second, each timed, with a minute to be answered
+//	hostile silent [-n 600] [-hold 40s] ADDR    n clients connect and send nothing; a client cut off comes back
+//	hostile probe [-every 1s] [-hold 40s] [-split 0] ADDR PATH    a normal GET every second, each timed, with a minute to be answered; with -split, its head in two parts that far apart
 //	hostile early [-tries 50] [-kind post|junk] ADDR    a 2 MiB POST (413), or a GET and 2 MB of junk, written while the answer is read
 //
 // Aim it at 127.0.0.1 only. Every connection has a deadline, and every run
@@ -35,7 +36,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: hostile halfpost|slowread|stopread|noread|slowbody|probe|early [flags] ADDR [PATH] (see the doc comment)")
+		fmt.Fprintln(os.Stderr, "usage: hostile halfpost|slowread|stopread|noread|slowbody|silent|probe|early [flags] ADDR [PATH] (see the doc comment)")
 		os.Exit(2)
 	}
 	mode := os.Args[1]
@@ -50,11 +51,14 @@ func main() {
 		"stopread": {1, time.Minute, 0},
 		"noread":   {200, time.Minute, 0},
 		"slowbody": {600, 40 * time.Second, time.Second},
+		"silent":   {600, 40 * time.Second, 0},
 		"probe":    {1, 40 * time.Second, time.Second},
 	}[mode]
-	n := fs.Int("n", defaults.n, "halfpost, noread, slowbody: clients")
-	hold := fs.Duration("hold", defaults.hold, "halfpost, stopread, noread, slowbody, probe: how long the clients stay")
+	n := fs.Int("n", defaults.n, "halfpost, noread, slowbody, silent: clients")
+	hold := fs.Duration("hold", defaults.hold, "halfpost, slowread, stopread, noread, slowbody, silent, probe: how long the clients stay (slowread: 0, to the end)")
 	chunk := fs.Int("chunk", 50<<10, "slowread: bytes per step")
+	rcv := fs.Int("rcvbuf", 64<<10, "slowread: the receive buffer, set before connecting (0: the system's own)")
+	split := fs.Duration("split", 0, "probe: send the head in two parts this far apart (0: at once)")
 	every := fs.Duration("every", defaults.every, "slowread, slowbody, probe: time per step")
 	after := fs.Int64("after", 256<<10, "stopread: bytes read before it stops")
 	tries := fs.Int("tries", 50, "early: requests")
@@ -65,19 +69,21 @@ func main() {
 	case mode == "halfpost" && fs.NArg() == 1:
 		_, err = halfpost(fs.Arg(0), *n, *hold)
 	case mode == "slowread" && fs.NArg() == 2:
-		_, err = slowread(fs.Arg(0), fs.Arg(1), *chunk, *every)
+		_, err = slowread(fs.Arg(0), fs.Arg(1), *chunk, *every, *rcv, *hold)
 	case mode == "stopread" && fs.NArg() == 2:
 		_, err = stopread(fs.Arg(0), fs.Arg(1), *after, *hold)
 	case mode == "noread" && fs.NArg() == 2:
 		_, err = noread(fs.Arg(0), fs.Arg(1), *n, *hold)
 	case mode == "slowbody" && fs.NArg() == 1:
 		_, err = slowbody(fs.Arg(0), *n, *every, *hold)
+	case mode == "silent" && fs.NArg() == 1:
+		_, err = silent(fs.Arg(0), *n, *hold)
 	case mode == "probe" && fs.NArg() == 2:
-		_, err = probe(fs.Arg(0), fs.Arg(1), *every, *hold)
+		_, err = probe(fs.Arg(0), fs.Arg(1), *every, *hold, *split)
 	case mode == "early" && fs.NArg() == 1:
 		_, err = early(fs.Arg(0), *tries, *kind)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: hostile halfpost|slowread|stopread|noread|slowbody|probe|early [flags] ADDR [PATH] (see the doc comment)")
+		fmt.Fprintln(os.Stderr, "usage: hostile halfpost|slowread|stopread|noread|slowbody|silent|probe|early [flags] ADDR [PATH] (see the doc comment)")
 		os.Exit(2)
 	}
 	if err != nil {
@@ -136,10 +142,15 @@ func halfpost(addr string, n int, hold time.Duration) (int, error) {
 }
 
 // slowread asks for path and reads the answer chunk bytes every step, with
-// a receive buffer of 64 KiB set before connecting (so the kernel cannot
-// take in a big answer for it), and returns how much came.
-func slowread(addr, path string, chunk int, every time.Duration) (int64, error) {
-	c, err := rcvbuf.Dialer(64<<10, 10*time.Second).Dial("tcp", addr)
+// a receive buffer of rcv bytes set before connecting (so the kernel cannot
+// take in a big answer for it; 0: the system's own), for at most hold (0:
+// to the end), and returns how much came.
+func slowread(addr, path string, chunk int, every time.Duration, rcv int, hold time.Duration) (int64, error) {
+	d := &net.Dialer{Timeout: 10 * time.Second}
+	if rcv > 0 {
+		d = rcvbuf.Dialer(rcv, 10*time.Second)
+	}
+	c, err := d.Dial("tcp", addr)
 	if err != nil {
 		return 0, err
 	}
@@ -152,7 +163,7 @@ func slowread(addr, path string, chunk int, every time.Duration) (int64, error) 
 	}
 	start := time.Now()
 	var total int64
-	for {
+	for hold == 0 || time.Since(start) < hold {
 		n, err := io.CopyN(io.Discard, c, int64(chunk))
 		total += n
 		if err != nil {
@@ -161,6 +172,8 @@ func slowread(addr, path string, chunk int, every time.Duration) (int64, error) 
 		}
 		time.Sleep(every)
 	}
+	fmt.Printf("%d bytes (answer head included) in %.1f s, not cut\n", total, time.Since(start).Seconds())
+	return total, nil
 }
 
 // early sends a request with a big tail tries times, writing it while

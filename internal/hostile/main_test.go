@@ -54,8 +54,11 @@ func TestModes(t *testing.T) {
 	if held, err := halfpost(addr, 5, 0); err != nil || held != 5 {
 		t.Errorf("halfpost: %d held, %v; want 5", held, err)
 	}
-	if got, err := slowread(addr, "/huge.jpg", 256<<10, time.Millisecond); err != nil || got < 1<<20 || got > 1<<20+300 {
+	if got, err := slowread(addr, "/huge.jpg", 256<<10, time.Millisecond, 64<<10, 0); err != nil || got < 1<<20 || got > 1<<20+300 {
 		t.Errorf("slowread: %d bytes, %v; want the 1 MiB file and its head", got, err)
+	}
+	if got, err := slowread(addr, "/huge.jpg", 1<<10, 10*time.Millisecond, 0, 100*time.Millisecond); err != nil || got < 1<<10 || got >= 1<<20 {
+		t.Errorf("slowread -rcvbuf 0 -hold 100ms: %d bytes, %v; want some, not all", got, err)
 	}
 	if d, err := stopread(addr, "/huge.jpg", 64<<10, 5*time.Second); err != nil || d == 0 && runtime.GOOS == "linux" {
 		t.Errorf("stopread: cut after %v, %v; want it cut (the server's pace is a second)", d, err)
@@ -66,8 +69,13 @@ func TestModes(t *testing.T) {
 	if cut, err := slowbody(addr, 3, 50*time.Millisecond, 500*time.Millisecond); err != nil || cut != 0 {
 		t.Errorf("slowbody: %d cut off, %v; want none (a byte every 50 ms keeps a second's pace)", cut, err)
 	}
-	if took, err := probe(addr, "/notes.txt", 50*time.Millisecond, 200*time.Millisecond); err != nil || len(took) != 4 || slices.Max(took) >= time.Minute {
-		t.Errorf("probe: %v, %v; want 4 answers", took, err)
+	if cut, err := silent(addr, 3, 1500*time.Millisecond); err != nil || cut != 3 {
+		t.Errorf("silent: %d cut off, %v; want 3 (the server's head timeout is a second)", cut, err)
+	}
+	for _, split := range []time.Duration{0, 100 * time.Millisecond} {
+		if took, err := probe(addr, "/notes.txt", 50*time.Millisecond, 200*time.Millisecond, split); err != nil || len(took) != 4 || slices.Max(took) >= time.Minute {
+			t.Errorf("probe -split %v: %v, %v; want 4 answers", split, took, err)
+		}
 	}
 	for _, kind := range []string{"post", "junk"} {
 		if lost, err := early(addr, 3, kind); err != nil || lost != 0 {

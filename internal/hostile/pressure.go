@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -83,8 +85,72 @@ func noread(addr, path string, n int, hold time.Duration) (int, error) {
 
 // slowbody keeps n clients sending a POST body a byte every step, for
 // hold; a client that the server cuts off connects again. It returns how
-// many times the server cut one off.
+// many times the server cut one off, and says how many of those were told
+// why (a 503) and how many were not (nothing before the end of the
+// connection, or its reset).
 func slowbody(addr string, n int, step, hold time.Duration) (int64, error) {
+	end := time.Now().Add(hold)
+	var conns, cut, told atomic.Int64
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(end) {
+				c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+				if err != nil {
+					time.Sleep(100 * time.Millisecond)
+					continue
+				}
+				conns.Add(1)
+				if answer, wasCut := trickle(c, step, end); wasCut {
+					cut.Add(1)
+					if bytes.HasPrefix(answer, []byte("HTTP/1.0 503 ")) {
+						told.Add(1)
+					}
+					time.Sleep(100 * time.Millisecond) // then again
+				}
+				c.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Printf("%d clients sent a body a byte every %v for %v: %d connections, %d cut off by the server: %d with a 503, %d without\n",
+		n, step, hold, conns.Load(), cut.Load(), told.Load(), cut.Load()-told.Load())
+	return cut.Load(), nil
+}
+
+// trickle sends a POST head on c, then a byte of its body every step until
+// end. It reports whether the server cut it off before, and what the
+// server sent.
+func trickle(c net.Conn, step time.Duration, end time.Time) ([]byte, bool) {
+	if c.SetDeadline(end.Add(10*time.Second)) != nil {
+		return nil, true
+	}
+	answer := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(c) // NOTE: what came before a reset counts.
+		answer <- b
+	}()
+	cut := true
+	if _, err := io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"); err == nil {
+		for cut = false; !cut && time.Now().Before(end); {
+			time.Sleep(step)
+			_, err := c.Write([]byte{'x'})
+			cut = err != nil
+		}
+	}
+	if !cut {
+		c.Close() // ends the reader
+	}
+	b := <-answer
+	return b, cut || len(b) > 0
+}
+
+// silent keeps n clients connected that send nothing, for hold; a client
+// that the server cuts off connects again at once. It returns how many
+// times the server cut one off.
+func silent(addr string, n int, hold time.Duration) (int64, error) {
 	end := time.Now().Add(hold)
 	var conns, cut atomic.Int64
 	var wg sync.WaitGroup
@@ -99,41 +165,25 @@ func slowbody(addr string, n int, step, hold time.Duration) (int64, error) {
 					continue
 				}
 				conns.Add(1)
-				if trickle(c, step, end) {
-					cut.Add(1)
-					time.Sleep(100 * time.Millisecond) // then again
+				if c.SetReadDeadline(end) == nil {
+					if _, err := c.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+						cut.Add(1)
+					}
 				}
 				c.Close()
 			}
 		}()
 	}
 	wg.Wait()
-	fmt.Printf("%d clients sent a body a byte every %v for %v: %d connections, %d cut off by the server\n", n, step, hold, conns.Load(), cut.Load())
+	fmt.Printf("%d clients connected and sent nothing for %v: %d connections, %d cut off by the server\n", n, hold, conns.Load(), cut.Load())
 	return cut.Load(), nil
 }
 
-// trickle sends a POST head on c, then a byte of its body every step until
-// end. It reports whether the server cut it off before.
-func trickle(c net.Conn, step time.Duration, end time.Time) bool {
-	if c.SetDeadline(end.Add(10*time.Second)) != nil {
-		return true
-	}
-	if _, err := io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"); err != nil {
-		return true
-	}
-	for time.Now().Before(end) {
-		time.Sleep(step)
-		if _, err := c.Write([]byte{'x'}); err != nil {
-			return true
-		}
-	}
-	return false
-}
-
 // probe sends a normal GET for path every step for hold, each with a
-// minute to be answered, and prints when each was answered. It returns
-// how long each took (a minute or more: not answered).
-func probe(addr, path string, step, hold time.Duration) ([]time.Duration, error) {
+// minute to be answered (its head in two parts split apart, when split is
+// not 0), and prints when each was answered. It returns how long each took
+// (a minute or more: not answered).
+func probe(addr, path string, step, hold, split time.Duration) ([]time.Duration, error) {
 	var mu sync.Mutex
 	var took []time.Duration
 	var wg sync.WaitGroup
@@ -143,7 +193,7 @@ func probe(addr, path string, step, hold time.Duration) ([]time.Duration, error)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d, status := get(addr, path)
+			d, status := get(addr, path, split)
 			fmt.Printf("+%6.2f s: %s in %.3f s\n", at.Seconds(), status, d.Seconds())
 			mu.Lock()
 			took = append(took, d)
@@ -158,9 +208,10 @@ func probe(addr, path string, step, hold time.Duration) ([]time.Duration, error)
 	return took, nil
 }
 
-// get asks for path once and returns how long the answer took, and its
-// status line (or why there was none).
-func get(addr, path string) (time.Duration, string) {
+// get asks for path once, its head in two parts split apart (0: at once),
+// and returns how long the answer took, and its status line (or why there
+// was none).
+func get(addr, path string, split time.Duration) (time.Duration, string) {
 	start := time.Now()
 	c, err := net.DialTimeout("tcp", addr, time.Minute)
 	if err != nil {
@@ -170,7 +221,15 @@ func get(addr, path string) (time.Duration, string) {
 	if err := c.SetDeadline(start.Add(time.Minute)); err != nil {
 		return time.Minute, err.Error()
 	}
-	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.0\r\n\r\n", path); err != nil {
+	head := fmt.Sprintf("GET %s HTTP/1.0\r\n\r\n", path)
+	if split > 0 {
+		if _, err := io.WriteString(c, head[:len(head)-2]); err != nil {
+			return time.Minute, err.Error()
+		}
+		time.Sleep(split)
+		head = "\r\n"
+	}
+	if _, err := io.WriteString(c, head); err != nil {
 		return time.Minute, err.Error()
 	}
 	b, err := io.ReadAll(c)
