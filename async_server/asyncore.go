@@ -22,8 +22,10 @@ type event struct {
 	conn   net.Conn // accepted: a new connection (handle_accept)
 	client *client  // which connection the rest is about
 	data   []byte   // read: bytes received (handle_read); valid until the loop answers
-	err    error    // read: why reading stopped; accept: why accepting stopped
+	err    error    // read: why reading stopped; accept: why accepting stopped; closed: why sending stopped
 	closed bool     // the connection's goroutine has finished
+	code   int      // closed: the status it sent (0: none)
+	sent   int64    // closed: the answer's size, in bytes
 }
 
 // action is what the loop tells a connection's goroutine after a read.
@@ -60,6 +62,9 @@ func (s *server) loop(ctx context.Context, ln net.Listener) error {
 			case ev.conn != nil:
 				c := s.handleAccept(ev.conn)
 				clients[c] = true
+				if s.trace {
+					s.traceAccept(c, len(clients))
+				}
 			case ev.client == nil: // the accept goroutine ended
 				accepting = false
 				if stopping != nil {
@@ -67,8 +72,15 @@ func (s *server) loop(ctx context.Context, ln net.Listener) error {
 				}
 			case ev.closed:
 				delete(clients, ev.client)
+				if s.trace {
+					s.traceClose(ev, len(clients))
+				}
 			default:
-				ev.client.reply <- ev.client.handleRead(ev.data, ev.err)
+				a := ev.client.handleRead(ev.data, ev.err)
+				if s.trace {
+					s.traceRead(ev.client, len(ev.data), ev.err, a)
+				}
+				ev.client.reply <- a
 			}
 		}
 	}
@@ -95,7 +107,8 @@ func (s *server) accept(ln net.Listener) {
 // owns no request state. It sends the answer too, file and all: the loop
 // never waits for the disk.
 func (c *client) serve(events chan<- event, pace tcpserver.Pace) {
-	defer func() { events <- event{client: c, closed: true} }()
+	closed := event{client: c, closed: true} // what the loop is told at the end
+	defer func() { events <- closed }()
 	// Fix (no-timeout): the Python never timed a client out, so one that
 	// sent nothing, or a byte now and then, kept its connection forever.
 	// Here the head must be in within -timeout of the connect, however it
@@ -118,16 +131,17 @@ func (c *client) serve(events chan<- event, pace tcpserver.Pace) {
 			return
 		}
 		reply := c.s.http.Open(a.send)
+		closed.code, closed.sent = a.send.Code, reply.Len()
 		if a.shed {
-			_ = tcpserver.Refuse(c.conn, reply.Bufs) // NOTE: a shed client gets its 503 or a reset; nothing more to do.
+			closed.err = tcpserver.Refuse(c.conn, reply.Bufs) // a shed client gets its 503, or a reset
 			return
 		}
 		// Fix (send-64k): the Python's send (dispatcher_with_send) sent at
 		// most 64 KiB and kept the rest for later, and its close() right
 		// after dropped it: every answer over 64 KiB was cut. Here all of it
-		// is written, then the connection is closed.
-		// NOTE: a failed write means the client left; nobody is left to tell.
-		_ = tcpserver.WriteAndClose(c.conn, reply.Bufs, reply.File, reply.Size, a.linger, pace)
+		// is written, then the connection is closed. (A failed write means
+		// the client left or was cut off: nobody is left to tell.)
+		closed.err = tcpserver.WriteAndClose(c.conn, reply.Bufs, reply.File, reply.Size, a.linger, pace)
 		reply.Close()
 		return
 	}

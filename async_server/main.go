@@ -72,6 +72,7 @@ type server struct {
 	log    *tcpserver.Log
 	pace   tcpserver.Pace // -timeout, -min-rate: see serve
 	events chan event     // every goroutine reports here; only the loop receives
+	trace  bool           // -trace: see trace.go
 }
 
 // handleAccept mirrors Server.handle_accept: log the client and make its
@@ -107,7 +108,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	}
 	defer done()
 	logger.Printf("running on port %d, serving %s, -max-conns %d, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, hs.Root(), common.MaxConns(), runtime.GOMAXPROCS(0))
-	s := &server{http: hs, log: logger, pace: *pace, events: make(chan event, 128)}
+	s := &server{http: hs, log: logger, pace: *pace, events: make(chan event, 128), trace: common.Trace()}
 	go s.accept(ln)
 	if ready != nil {
 		ready(ln.Addr())

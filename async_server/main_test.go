@@ -1,7 +1,10 @@
 package main
 
 import (
+	"io"
+	"strings"
 	"testing"
+	"time"
 
 	"progjar/internal/progtest"
 )
@@ -66,3 +69,65 @@ func TestFileLimit(t *testing.T) {
 
 // TestProcs: Go's own thread count by default, -procs when given.
 func TestProcs(t *testing.T) { progtest.Procs(t, "-root", progtest.DocRoot(t)) }
+
+// TestTrace: with -trace, the loop's handle_read lines show two clients
+// handled in turns: the first sends half its request, the second a whole
+// one, then the first the rest. Without it, no such line.
+func TestTrace(t *testing.T) {
+	for _, tc := range []struct {
+		flags []string
+		reads int // handle_read lines
+	}{
+		{nil, 0},
+		{[]string{"-trace"}, 3},
+	} {
+		t.Run(strings.Join(append([]string{"flags"}, tc.flags...), " "), func(t *testing.T) {
+			p := progtest.Start(t, run, append([]string{"-root", progtest.DocRoot(t)}, tc.flags...)...)
+			first := progtest.Dial(t, p.Addr)
+			if _, err := io.WriteString(first, "GET /notes.txt HT"); err != nil {
+				t.Fatal(err)
+			}
+			p.WaitLog(t, "connection from", 1)
+			if tc.reads > 0 {
+				p.WaitLog(t, "ProcessTheClient.handle_read", 1)
+			} else {
+				time.Sleep(50 * time.Millisecond) // the loop has read it
+			}
+			progtest.Exchange(t, p.Addr, "GET /page.html HTTP/1.0\r\n\r\n") // the second
+			if _, err := io.WriteString(first, "TP/1.0\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.ReadAll(first); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Stop(); err != nil { // every line is written by now
+				t.Fatal(err)
+			}
+			reads := progtest.TraceLines(p.Log(), "ProcessTheClient.handle_read")
+			if len(reads) != tc.reads {
+				t.Fatalf("%d handle_read lines, want %d:\n%s", len(reads), tc.reads, p.Log())
+			}
+			if tc.reads == 0 {
+				return
+			}
+			// By client: the first, the second, the first.
+			var who, what []string
+			for _, line := range reads {
+				addr, rest, _ := strings.Cut(strings.TrimPrefix(line, "ProcessTheClient.handle_read "), ": ")
+				who, what = append(who, addr), append(what, rest)
+			}
+			if a := first.LocalAddr().String(); who[0] != a || who[1] == a || who[2] != a {
+				t.Errorf("handle_read lines by client %q, want the first (%s), the second, the first", who, a)
+			}
+			want := []string{"17 bytes, the request is not whole yet", "27 bytes, the request is whole: GET /page.html HTTP/1.0", "10 bytes, the request is whole: GET /notes.txt HTTP/1.0"}
+			if strings.Join(what, "\n") != strings.Join(want, "\n") {
+				t.Errorf("handle_read lines say %q, want %q", what, want)
+			}
+			for _, cb := range []string{"Server.handle_accept", "ProcessTheClient.send", "ProcessTheClient.close"} {
+				if n := len(progtest.TraceLines(p.Log(), cb)); n != 2 {
+					t.Errorf("%d %s lines, want 2:\n%s", n, cb, p.Log())
+				}
+			}
+		})
+	}
+}

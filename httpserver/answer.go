@@ -71,6 +71,15 @@ func (s *Server) Open(a Answer) Reply {
 	return r
 }
 
+// Len returns the size of the reply, head and body.
+func (r Reply) Len() int64 {
+	n := r.Size
+	for _, b := range r.Bufs {
+		n += int64(len(b))
+	}
+	return n
+}
+
 // Close closes the file of a streamed body.
 func (r Reply) Close() {
 	if r.File != nil {

@@ -64,6 +64,9 @@ var statusText = map[int]string{
 	505: "HTTP Version Not Supported",
 }
 
+// StatusText returns the message of a status code this package sends.
+func StatusText(code int) string { return statusText[code] }
+
 // TimeFormat is the HTTP date format (RFC 9110 IMF-fixdate); times must be in UTC.
 const TimeFormat = "Mon, 02 Jan 2006 15:04:05 GMT"
 

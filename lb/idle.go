@@ -38,6 +38,9 @@ func (x *side) Read(b []byte) (int, error) {
 		if n > 0 {
 			x.p.touch()
 			x.p.count(x, n)
+			if x.p.trace {
+				x.p.traceRead(x, n)
+			}
 		}
 		if x.paced && errors.Is(err, os.ErrDeadlineExceeded) {
 			if shed, silent := x.p.asking(); shed {

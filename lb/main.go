@@ -87,6 +87,7 @@ type pair struct {
 	client, backend side // the two sides, in the pair's one allocation
 	idle            time.Duration
 	log             *tcpserver.Log
+	trace           bool             // -trace: see trace.go
 	answer          tcpserver.Sender // the client's answer, held to the pace (see pace.go)
 	// last is when a byte last moved either way (Unix nanoseconds). Both
 	// directions share it: -idle is the time neither moved.
@@ -111,7 +112,7 @@ type tcpConn interface {
 // timer is reset for every read. The client's answer sets its own write
 // deadlines, to hold it to the pace (see pace.go).
 func (s *server) newPair(client, backend tcpConn) *pair {
-	p := &pair{idle: s.idle, log: s.log}
+	p := &pair{idle: s.idle, log: s.log, trace: s.trace}
 	p.client, p.backend = side{c: client, p: p, paced: true}, side{c: backend, p: p}
 	p.answer = s.pace.Sender(client, p.touch)
 	p.touch()
@@ -199,6 +200,9 @@ func (p *pair) copy(dst, src *side) error {
 // passed on to the other side (half-close), and the pair ends when both
 // have.
 func (p *pair) end(dst *side, err error) {
+	if p.trace {
+		p.traceEnd(dst, err)
+	}
 	if err == nil {
 		if p.ended.Swap(true) {
 			return // the other direction has ended too: the pair is done
@@ -247,6 +251,7 @@ type server struct {
 	pace     tcpserver.Pace // a client's answer: -idle, -min-rate, -rate-grace (see pace.go)
 	retry    time.Duration
 	clients  tcpserver.Conns // the clients being served, so that a stop can wait for them
+	trace    bool            // -trace: see trace.go
 }
 
 // handleAccept mirrors Server.handle_accept, which asyncore called for
@@ -265,6 +270,9 @@ func (s *server) handleAccept(ln net.Listener) error {
 			return err
 		}
 		order := s.backends.GetServer(time.Now())
+		if s.trace {
+			s.traceAccept(client, order)
+		}
 		s.clients.Add(client)
 		go s.forward(client.(tcpConn), order)
 	}
@@ -288,6 +296,9 @@ func (s *server) forward(client tcpConn, order []*backend) {
 	// the client, once connected.
 	s.log.Printf("koneksi dari %s diteruskan ke %s", client.RemoteAddr(), b.addr)
 	p := s.newPair(client, be)
+	if p.trace {
+		defer p.traceClose()
+	}
 	// Fix (speaks-first): lb.py knew where a backend's bytes went only once
 	// the client had spoken. Here both directions are copied from the start.
 	done := make(chan struct{})
@@ -318,7 +329,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	// backend may push ahead of a client that reads slowly (see
 	// tcpserver.BackendBuffer).
 	s := &server{backends: cfg.backends, log: logger, dial: net.Dialer{Timeout: cfg.dialTimeout, KeepAlive: -1, Control: tcpserver.CapReceiveBuffer},
-		idle: cfg.idle, pace: cfg.pace, retry: cfg.retry}
+		idle: cfg.idle, pace: cfg.pace, retry: cfg.retry, trace: cfg.common.Trace()}
 	stopWatch := s.startWatch(ctx)
 	defer context.AfterFunc(ctx, func() { ln.Close() })() // NOTE: the stop; Accept then returns net.ErrClosed.
 	if ready != nil {

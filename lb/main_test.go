@@ -570,3 +570,48 @@ func request(addr string) bool {
 
 // TestProcs: Go's own thread count by default, -procs when given.
 func TestProcs(t *testing.T) { progtest.Procs(t) }
+
+// TestTrace: with -trace, a request through the lb shows handle_accept
+// (getserver's backend), the request's bytes passed on by
+// ProcessTheClient.handle_read, the answer's by Backend.handle_read, and
+// each side's end; without it, no such line.
+func TestTrace(t *testing.T) {
+	addrs, _ := backends(t, 1, whoAmI)
+	for _, tc := range []struct {
+		flags []string
+		want  []string // the lines for the client, but its address
+	}{
+		{nil, nil},
+		{[]string{"-trace"}, []string{
+			"Server.handle_accept: getserver gives " + addrs[0],
+			"ProcessTheClient.handle_read: 18 bytes from the client, to the backend",
+			"Backend.handle_read: 39 bytes from the backend, to the client",
+			"Backend.handle_close: the backend has ended its answer; the client is told (half-close)",
+			"ProcessTheClient.handle_close: the client has ended its sending; the backend is told: both directions have ended",
+		}},
+	} {
+		t.Run(strings.Join(append([]string{"flags"}, tc.flags...), " "), func(t *testing.T) {
+			p := startLB(t, addrs, tc.flags...)
+			c := progtest.Dial(t, p.Addr)
+			if _, err := io.WriteString(c, "GET / HTTP/1.0\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.ReadAll(c); err != nil {
+				t.Fatal(err)
+			}
+			c.Close() // NOTE: the client's end ends the pair.
+			if err := p.Stop(); err != nil { // every line is written by now
+				t.Fatal(err)
+			}
+			var got []string
+			for _, cb := range []string{"Server.handle_accept", "ProcessTheClient.handle_read", "Backend.handle_read", "Backend.handle_close", "ProcessTheClient.handle_close"} {
+				for _, line := range progtest.TraceLines(p.Log(), cb) {
+					got = append(got, strings.Replace(line, " "+c.LocalAddr().String(), "", 1))
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("trace lines:\n%s\nwant:\n%s\nlog:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"), p.Log())
+			}
+		})
+	}
+}

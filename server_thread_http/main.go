@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"sync/atomic"
 
 	"progjar/httpserver"
 	"progjar/internal/tcpserver"
@@ -25,6 +26,11 @@ import (
 // thread of its own; here in the goroutine that Server.run starts.
 func (s *server) handle(conn net.Conn) {
 	defer s.clients.Remove(conn)
+	var t *thread // -trace: see trace.go
+	if s.trace {
+		t = s.traceStart(conn)
+		defer t.end()
+	}
 	// Fix (no-timeout): the Python never timed a client out, so one that
 	// sent nothing, or a byte now and then, kept its thread forever. Here
 	// the head must be in within -timeout of the connect, however it
@@ -38,6 +44,9 @@ func (s *server) handle(conn net.Conn) {
 		done, bad := rcv.Add(buf[:n])
 		if !done && bad == nil && errors.Is(err, io.EOF) {
 			bad = rcv.End() // the client ended its sending: a body cut short gets 400
+		}
+		if t != nil {
+			t.read(n, err, done, bad, &rcv)
 		}
 		var hasil httpserver.Answer
 		shed := false
@@ -71,12 +80,16 @@ func (s *server) handle(conn net.Conn) {
 		if s.verbose {
 			s.log.Printf("balas ke  client: %s", reply)
 		}
+		size := reply.Len()
+		var sendErr error // a failed write means the client left or was cut off: nobody is left to tell
 		if shed {
-			_ = tcpserver.Refuse(conn, reply.Bufs) // NOTE: a shed client gets its 503 or a reset; nothing more to do.
-			return
+			sendErr = tcpserver.Refuse(conn, reply.Bufs) // a shed client gets its 503, or a reset
+		} else {
+			sendErr = tcpserver.WriteAndClose(conn, reply.Bufs, reply.File, reply.Size, rcv.Unread(), s.pace)
 		}
-		// NOTE: a failed write means the client left; nobody is left to tell.
-		_ = tcpserver.WriteAndClose(conn, reply.Bufs, reply.File, reply.Size, rcv.Unread(), s.pace)
+		if t != nil {
+			t.send(hasil.Code, size, sendErr)
+		}
 		reply.Close()
 		// Fix (thread-spin): the Python kept looping on the closed socket,
 		// catching the OSError forever: every finished connection left a
@@ -92,6 +105,8 @@ type server struct {
 	log     *tcpserver.Log
 	pace    tcpserver.Pace // -timeout, -min-rate: see handle
 	verbose bool
+	trace   bool         // -trace: see trace.go
+	threads atomic.Int64 // with -trace, the threads started so far
 	// Fix (the-clients): the Python appended every client's thread to
 	// the_clients and never took it out. Here a connection leaves the set
 	// when it ends; the set is kept only so that a stop can wait for them.
@@ -138,7 +153,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	}
 	defer done()
 	logger.Printf("running on port %d, serving %s, -max-conns %d, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, hs.Root(), common.MaxConns(), runtime.GOMAXPROCS(0))
-	s := &server{http: hs, log: logger, pace: *pace, verbose: *verbose}
+	s := &server{http: hs, log: logger, pace: *pace, verbose: *verbose, trace: common.Trace()}
 	defer context.AfterFunc(ctx, func() { ln.Close() })() // NOTE: the stop; Accept then returns net.ErrClosed.
 	if ready != nil {
 		ready(ln.Addr())

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"io"
+	"net"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"progjar/internal/progtest"
 )
@@ -88,3 +91,63 @@ func TestFileLimit(t *testing.T) {
 
 // TestProcs: Go's own thread count by default, -procs when given.
 func TestProcs(t *testing.T) { progtest.Procs(t, "-root", progtest.DocRoot(t)) }
+
+// TestTrace: with -trace, each client's thread is shown starting and
+// ending, two alive at once; without it, no such line.
+func TestTrace(t *testing.T) {
+	for _, tc := range []struct {
+		flags []string
+		lines int // ProcessTheClient lines
+	}{
+		{nil, 0},
+		{[]string{"-trace"}, 10}, // for each client: starts, recv twice, sendall, ends
+	} {
+		t.Run(strings.Join(append([]string{"flags"}, tc.flags...), " "), func(t *testing.T) {
+			p := progtest.Start(t, run, append([]string{"-root", progtest.DocRoot(t)}, tc.flags...)...)
+			var conns []*net.TCPConn
+			for range 2 { // both alive at once
+				c := progtest.Dial(t, p.Addr)
+				if _, err := io.WriteString(c, "GET /notes.txt HTTP/1.0\r\n"); err != nil {
+					t.Fatal(err)
+				}
+				conns = append(conns, c)
+			}
+			p.WaitLog(t, "connection from", 2)
+			time.Sleep(50 * time.Millisecond) // both have read their half
+			for _, c := range conns {
+				if _, err := io.WriteString(c, "\r\n"); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := io.ReadAll(c); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := p.Stop(); err != nil { // every line is written by now
+				t.Fatal(err)
+			}
+			var lines []string
+			for _, line := range strings.Split(p.Log(), "\n") {
+				if i := strings.Index(line, " ProcessTheClient-"); i >= 0 {
+					lines = append(lines, line[i+1:])
+				}
+			}
+			if len(lines) != tc.lines {
+				t.Fatalf("%d ProcessTheClient lines, want %d:\n%s", len(lines), tc.lines, p.Log())
+			}
+			if tc.lines == 0 {
+				return
+			}
+			log := strings.Join(lines, "\n")
+			for _, w := range []string{"threads alive: 2", "ends; threads alive: 1", "ends; threads alive: 0", "recv 25 bytes, the request is not whole yet", "recv 2 bytes, the request is whole", "sendall 200 OK"} {
+				if !strings.Contains(log, w) {
+					t.Errorf("no line says %q:\n%s", w, log)
+				}
+			}
+			for _, c := range conns {
+				if n := strings.Count(log, " "+c.LocalAddr().String()+": starts") + strings.Count(log, " "+c.LocalAddr().String()+": ends"); n != 2 {
+					t.Errorf("client %s: its thread is not shown starting and ending:\n%s", c.LocalAddr(), log)
+				}
+			}
+		})
+	}
+}

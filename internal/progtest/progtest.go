@@ -259,3 +259,15 @@ func Settle(t testing.TB, n int) {
 
 // runMain is the environment variable that makes Main run the program.
 const runMain = "PROGTEST_RUN_MAIN"
+
+// TraceLines returns the lines of log that -trace wrote for callback (a
+// time to the millisecond, then the callback's name), in order.
+func TraceLines(log, callback string) []string {
+	var lines []string
+	for _, line := range strings.Split(log, "\n") {
+		if _, rest, ok := strings.Cut(line, " "); ok && len(line) > 12 && line[8] == '.' && strings.HasPrefix(rest, callback+" ") {
+			lines = append(lines, rest)
+		}
+	}
+	return lines
+}

@@ -45,6 +45,17 @@ func NewLog(w io.Writer) *Log {
 // Printf mirrors logging.warning: it adds a line to the log, formatted as
 // fmt.Printf does. It never waits for the line to be written.
 func (l *Log) Printf(format string, args ...any) {
+	l.add("2006/01/02 15:04:05 ", format, args...)
+}
+
+// Tracef adds a line of -trace to the log: the time to the millisecond,
+// so that lines a moment apart show their order, and no date.
+func (l *Log) Tracef(format string, args ...any) {
+	l.add("15:04:05.000 ", format, args...)
+}
+
+// add adds a line to the backlog, after the time in layout.
+func (l *Log) add(layout, format string, args ...any) {
 	now := time.Now()
 	l.mu.Lock()
 	if len(l.backlog) >= MaxLogBacklog {
@@ -52,7 +63,7 @@ func (l *Log) Printf(format string, args ...any) {
 		l.mu.Unlock()
 		return
 	}
-	l.backlog = now.AppendFormat(l.backlog, "2006/01/02 15:04:05 ")
+	l.backlog = now.AppendFormat(l.backlog, layout)
 	l.backlog = fmt.Appendf(l.backlog, format, args...)
 	l.backlog = append(l.backlog, '\n')
 	l.mu.Unlock()

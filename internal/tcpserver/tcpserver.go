@@ -54,13 +54,15 @@ func Main(name string, run RunFunc) {
 type Flags struct {
 	bind, cpuprofile *string
 	procs, maxConns  *int
+	trace            *bool
 }
 
-// AddFlags adds -bind, -max-conns, -procs and -cpuprofile to fs.
+// AddFlags adds -bind, -max-conns, -procs, -trace and -cpuprofile to fs.
 // Differs (threads): the Python ran on one thread (asyncore's loop; the
 // GIL for the threads); -procs defaults to Go's own thread count.
 func AddFlags(fs *flag.FlagSet) *Flags {
 	return &Flags{
+		trace:      fs.Bool("trace", false, "log each event as the Python callback that would have handled it (handle_accept, handle_read, ...), with the time to the millisecond"),
 		bind:       fs.String("bind", "", "address to listen on (empty: every address, IPv4 and IPv6; the Python took every IPv4 one)"),
 		maxConns:   fs.Int("max-conns", DefaultMaxConns(), "clients served at once; more wait in the kernel's queue (default: half the open-file limit, less some headroom)"),
 		procs:      fs.Int("procs", 0, "threads that run Go code at once (GOMAXPROCS); 0: Go's own choice, the GOMAXPROCS environment variable or else the CPUs the program may use; 1: one, as the Python's asyncore loop and its GIL"),
@@ -70,6 +72,9 @@ func AddFlags(fs *flag.FlagSet) *Flags {
 
 // MaxConns returns -max-conns.
 func (f *Flags) MaxConns() int { return *f.maxConns }
+
+// Trace returns -trace.
+func (f *Flags) Trace() bool { return *f.trace }
 
 // Start does what the flags ask: it listens on port (and accepts at most
 // -max-conns clients at once), sets GOMAXPROCS and starts the CPU profile.
@@ -252,6 +257,13 @@ type Conns struct {
 	mu   sync.Mutex
 	open map[io.Closer]struct{}
 	wg   sync.WaitGroup
+}
+
+// Len returns how many connections are in the set.
+func (cs *Conns) Len() int {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return len(cs.open)
 }
 
 // Add puts c in the set.
