@@ -599,7 +599,7 @@ func TestTrace(t *testing.T) {
 			if _, err := io.ReadAll(c); err != nil {
 				t.Fatal(err)
 			}
-			c.Close() // NOTE: the client's end ends the pair.
+			c.Close()                        // NOTE: the client's end ends the pair.
 			if err := p.Stop(); err != nil { // every line is written by now
 				t.Fatal(err)
 			}
