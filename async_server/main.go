@@ -42,6 +42,13 @@ type client struct {
 // client. Here a connection stays open until its request is whole (or its
 // time is up).
 func (c *client) handleRead(data []byte, err error) action {
+	// Fix (global-rcv): c.rcv is this connection's own; the Python added
+	// every connection's bytes to one global rcv. Fix (utf8): the bytes are
+	// added as they are; the Python decoded each read first, and bytes that
+	// are not UTF-8 raised UnicodeDecodeError: no answer. Fix (crlf-end):
+	// Add finds the blank line that ends the head, then counts the body;
+	// the Python took "rcv ends in CRLF" for a whole request. Fix (bare-lf):
+	// a blank line ends the head with LF line ends too (request.go).
 	done, bad := c.rcv.Add(data)
 	if !done && bad == nil && errors.Is(err, io.EOF) {
 		bad = c.rcv.End() // the client ended its sending: a body cut short gets 400
@@ -52,7 +59,9 @@ func (c *client) handleRead(data []byte, err error) action {
 	case done:
 		// Fix (extra-crlf): the Python appended "\r\n\r\n" after the body,
 		// four bytes that Content-Length did not count. The response is sent
-		// as is.
+		// as is. Fix (send-64k): and all of it, before the close (serve, in
+		// asyncore.go); the Python's send took 64 KiB, and its close dropped
+		// the rest.
 		return action{send: c.s.http.Process(c.rcv.Head()), linger: c.rcv.Unread()}
 	case errors.Is(err, tcpserver.ErrShed) && c.rcv.Begun():
 		return action{send: httpserver.Busy, shed: true} // a full server: 503
@@ -77,6 +86,11 @@ type server struct {
 
 // handleAccept mirrors Server.handle_accept: log the client and make its
 // ProcessTheClient, whose goroutine then reads (see serve).
+//
+// Fix (emfile): the accept itself is tcpserver.Accept's (asyncore.go): out
+// of file descriptors, it pauses and tries again, where the Python's accept
+// raised and its handle_error closed the listening socket for good; and
+// -max-conns keeps descriptors free.
 func (s *server) handleAccept(conn net.Conn) *client {
 	s.log.Printf("connection from %s", conn.RemoteAddr())
 	c := &client{s: s, conn: conn, reply: make(chan action, 1)}
@@ -90,6 +104,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	fs := flag.NewFlagSet("async_server", flag.ContinueOnError)
 	common := tcpserver.AddFlags(fs)
 	root := fs.String("root", ".", "document root: the directory whose files are served")
+	// Fix (no-timeout): asyncore.loop() waited for every client, however
+	// slow, for ever; here -timeout, -send-timeout and -min-rate (see serve).
 	pace := tcpserver.AddPaceFlags(fs)
 	// Fix (port-arg): the Python fell back to port 8887, silently, when its
 	// argument was not a number; here that is an error.

@@ -113,10 +113,8 @@ func (s *Server) Process(head []byte) Answer {
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
 		line = line[:i]
 	}
-	// Fix (utf8): the Python decoded each read as UTF-8 first, and any
-	// other byte, or a character split between two reads, raised
-	// UnicodeDecodeError: the client got no answer. Here the bytes are
-	// looked at as they are.
+	// The bytes are looked at as they are: nothing is decoded (the
+	// servers' Fix (utf8)).
 	method, rest, _ := strings.Cut(string(bytes.TrimSuffix(line, []byte("\r"))), " ")
 	target, proto, _ := strings.Cut(rest, " ")
 	// Fix (two-parts): the Python took any line with a method and a path; a
@@ -167,6 +165,13 @@ func (s *Server) Get(target string, withBody bool) Answer {
 	if !ok {
 		return Answer{Code: 404, NoBody: !withBody}
 	}
+	// The file itself is opened when the answer is sent (Open, files.go).
+	// Fix (folder): only a regular file is served; the Python's open()
+	// raised IsADirectoryError for a folder, and nobody answered.
+	// Fix (symlink): it is opened in the document root, an os.Root, which
+	// no link leaves; the Python's open() followed a link anywhere.
+	// Fix (glob): a small file comes from its copy in memory; the Python
+	// listed the folder and read the whole file for every request.
 	return Answer{Code: 200, File: name, Type: ctype, NoBody: !withBody}
 }
 

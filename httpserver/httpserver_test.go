@@ -42,7 +42,7 @@ func TestRequest(t *testing.T) {
 		{"blank line split after its CR", []string{"GET / HTTP/1.0\r\nA: b\r\n\r", "\n"}, true, 0, "GET / HTTP/1.0\r\nA: b\r\n\r\n", false},
 		{"blank line split after the LF before it", []string{"GET / HTTP/1.0\r\n", "\r\n"}, true, 0, "GET / HTTP/1.0\r\n\r\n", false},
 		{"one byte at a time", strings.Split("GET / HTTP/1.0\r\nA: b\r\n\r\n", ""), true, 0, "GET / HTTP/1.0\r\nA: b\r\n\r\n", false},
-		{"bare LF", []string{"GET / HTTP/1.0\n\n"}, true, 0, "GET / HTTP/1.0\n\n", false},
+		{"Python: bare LF line ends", []string{"GET / HTTP/1.0\n\n"}, true, 0, "GET / HTTP/1.0\n\n", false},
 		{"mixed line ends", []string{"GET / HTTP/1.0\r\nA: b\n\r\n"}, true, 0, "GET / HTTP/1.0\r\nA: b\n\r\n", false},
 		{"empty lines before the request line are ignored", []string{"\r\n", "\n\r\nGET / HTTP/1.0\r\n\r\n"}, true, 0, "GET / HTTP/1.0\r\n\r\n", false},
 		{"only empty lines", []string{"\r\n", "\r\n\r\n"}, false, 0, "", true},

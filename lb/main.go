@@ -166,6 +166,11 @@ func (s *server) connect(order []*backend) (*net.TCPConn, *backend) {
 
 // fromBackend mirrors Backend.handle_read in lb.py, which sent what the
 // backend said to the client, and Backend.handle_close (see end).
+//
+// Fix (speaks-first): it copies from the pair's start. Backend.handle_read
+// sent to self.client_socket, which ProcessTheClient.handle_read set only
+// once the client had spoken: a backend that speaks first raised an
+// AttributeError, again and again.
 func (p *pair) fromBackend() {
 	err := p.copy(&p.client, &p.backend)
 	if err == nil {
@@ -233,6 +238,11 @@ func (p *pair) end(dst *side, err error) {
 // fromClient mirrors class ProcessTheClient in lb.py: its handle_read sent
 // what the client said to the backend, and its handle_close (see end)
 // closed the client.
+//
+// Fix (speaks-first): it copies from the pair's start, and it is not what
+// tells the other direction where to send (handle_read's client_socket).
+// Fix (half-close): the client's end is passed on to the backend (end),
+// where handle_close closed the client alone and never told the backend.
 func (p *pair) fromClient() {
 	err := p.copy(&p.backend, &p.client)
 	if p.backend.broken { // the backend has closed, most often after answering
@@ -315,6 +325,8 @@ func (s *server) forward(client tcpConn, order []*backend) {
 // Server (Server.__init__: listen, the BackendList, log the port) and serve
 // until ctx is done.
 func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) error {
+	// Fix (port-arg): a port that is not a number is an error (flags.go),
+	// where lb.py fell back to 44444 without a word.
 	cfg, err := parseArgs(args, stderr) // sys.argv[1], and the flags: see flags.go
 	if err != nil {
 		return err
@@ -327,7 +339,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	logger.Printf("load balancer running on port %d, backends %s, -max-conns %d, GOMAXPROCS=%d", ln.Addr().(*net.TCPAddr).Port, cfg.list, cfg.common.MaxConns(), runtime.GOMAXPROCS(0))
 	// The receive buffer of each connection to a backend is capped: what a
 	// backend may push ahead of a client that reads slowly (see
-	// tcpserver.BackendBuffer).
+	// tcpserver.BackendBuffer). Fix (no-timeout): asyncore.loop() kept a
+	// pair for as long as neither side closed; here -idle, and the pace of
+	// a client's answer (idle.go, pace.go).
 	s := &server{backends: cfg.backends, log: logger, dial: net.Dialer{Timeout: cfg.dialTimeout, KeepAlive: -1, Control: tcpserver.CapReceiveBuffer},
 		idle: cfg.idle, pace: cfg.pace, retry: cfg.retry, trace: cfg.common.Trace()}
 	stopWatch := s.startWatch(ctx)

@@ -41,6 +41,13 @@ func (s *server) handle(conn net.Conn) {
 	buf := make([]byte, 1024) // Differs (recv-1024): the Python read 32 bytes at a time
 	for {
 		n, err := rd.Read(buf)
+		// Fix (utf8): the bytes are added as they are; the Python decoded
+		// each recv(32) alone, and bytes that are not UTF-8, or a character
+		// split between two reads, raised UnicodeDecodeError: no answer.
+		// Fix (crlf-end): Add finds the blank line that ends the head, then
+		// counts the body; the Python took "rcv ends in CRLF" for a whole
+		// request. Fix (bare-lf): a blank line ends the head with LF line
+		// ends too (request.go).
 		done, bad := rcv.Add(buf[:n])
 		if !done && bad == nil && errors.Is(err, io.EOF) {
 			bad = rcv.End() // the client ended its sending: a body cut short gets 400
@@ -107,9 +114,8 @@ type server struct {
 	verbose bool
 	trace   bool         // -trace: see trace.go
 	threads atomic.Int64 // with -trace, the threads started so far
-	// Fix (the-clients): the Python appended every client's thread to
-	// the_clients and never took it out. Here a connection leaves the set
-	// when it ends; the set is kept only so that a stop can wait for them.
+	// The clients being served, so that a stop can wait for them (the
+	// Python's the_clients: see run).
 	clients tcpserver.Conns
 }
 
@@ -117,11 +123,17 @@ type server struct {
 // goroutine for it (clt.start()), until the listener is closed.
 func (s *server) run(ln net.Listener) error {
 	for {
-		conn, err := tcpserver.Accept(ln, s.log) // retries, with a pause, when out of file descriptors
+		// Fix (emfile): out of file descriptors, tcpserver.Accept pauses
+		// and tries again, where the Python's accept raised and ended this
+		// thread for good; and -max-conns keeps descriptors free.
+		conn, err := tcpserver.Accept(ln, s.log)
 		if err != nil {
 			return err
 		}
 		s.log.Printf("connection from %s", conn.RemoteAddr())
+		// Fix (the-clients): the Python appended every client's thread to
+		// the_clients and never took it out. Here a connection leaves the
+		// set when it ends (handle's Remove).
 		s.clients.Add(conn)
 		go s.handle(conn)
 	}

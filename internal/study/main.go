@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"progjar/internal/readme"
 )
 
 func main() {
@@ -46,11 +47,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	readme, err := os.ReadFile(filepath.Join(*repo, "README.md"))
+	text, err := os.ReadFile(filepath.Join(*repo, "README.md"))
 	if err != nil {
 		return fmt.Errorf("%s is not the top of this repository (run it there): %w", *repo, err)
 	}
-	bugs, diffs, err := readmeTables(string(readme))
+	bugs, diffs, err := readme.Tables(string(text))
 	if err != nil {
 		return err
 	}

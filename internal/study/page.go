@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"progjar/internal/readme"
 	"regexp"
 	"slices"
 	"strings"
@@ -30,13 +31,13 @@ var shared = []string{"internal/tcpserver/limits.go", "internal/tcpserver/pace.g
 
 var programs = []program{
 	{Page: "lb", Py: "progjar6/lb.py", Main: "lb/main.go", Folder: "lb",
-		Adds:  append([]string{"lb/health.go", "lb/idle.go", "lb/pace.go", "lb/drain.go", "lb/flags.go"}, shared...),
+		Adds:  append([]string{"lb/health.go", "lb/idle.go", "lb/pace.go", "lb/drain.go", "lb/flags.go", "lb/trace.go"}, shared...),
 		Judul: "load balancer round robin", Title: "the round-robin load balancer"},
 	{Page: "async_server", Py: "progjar6/async_server.py", Main: "async_server/main.go", Folder: "async_server",
-		Adds:  append([]string{"async_server/asyncore.go"}, shared...),
+		Adds:  append([]string{"async_server/asyncore.go", "async_server/trace.go"}, shared...),
 		Judul: "server HTTP asinkron", Title: "the asynchronous HTTP server"},
 	{Page: "server_thread_http", Py: "progjar5/server_thread_http.py", Main: "server_thread_http/main.go", Folder: "server_thread_http",
-		Adds:  shared,
+		Adds:  append([]string{"server_thread_http/trace.go"}, shared...),
 		Judul: "server HTTP dengan satu thread untuk setiap koneksi", Title: "the HTTP server with a thread per connection"},
 	{Page: "http", Py: "progjar6/http.py", Main: "httpserver/httpserver.go", Folder: "httpserver",
 		Adds:  []string{"httpserver/request.go", "httpserver/chunked.go", "httpserver/answer.go", "httpserver/files.go"},
@@ -96,7 +97,7 @@ func render(path string, t *template.Template, data any) error {
 
 // build makes the page of p from the course's .py and this repository's
 // Go (at repo), with the bugs and differences of README beside their code.
-func build(p program, c *course, repo string, bugs, diffs []Row) (*page, error) {
+func build(p program, c *course, repo string, bugs, diffs []readme.Row) (*page, error) {
 	pyBytes, err := c.read(p.Py)
 	if err != nil {
 		return nil, err
@@ -183,7 +184,7 @@ func firstPyRow(rows []row, py []string, s string) int {
 }
 
 // addNote adds the row of README that key names to notes, once.
-func addNote(notes []note, fix bool, key string, bugs, diffs []Row) []note {
+func addNote(notes []note, fix bool, key string, bugs, diffs []readme.Row) []note {
 	for _, n := range notes {
 		if n.Fix == fix && n.Key == key {
 			return notes

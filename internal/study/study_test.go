@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"progjar/internal/readme"
 	"regexp"
 	"strconv"
 	"strings"
@@ -63,10 +64,10 @@ func (c *Counter) Add() { c.n++ }
 func main() { fmt.Println(Greeter{}.Hello()) }
 `
 
-const fakeReadme = "# Fake\n\n" + bugsHeading + "\n\n| key | bug in the original | singkatnya | the fix | the test that pins it |\n|---|---|---|---|---|\n" +
+const fakeReadme = "# Fake\n\n" + readme.BugsHeading + "\n\n| key | bug in the original | singkatnya | the fix | the test that pins it |\n|---|---|---|---|---|\n" +
 	"| `too-slow` | counted nothing: it was wrong | tidak menghitung | counts | `TestAdd` |\n" +
-	"| `runtime` | select() | pilih | " + ownPrefix + ": the runtime | none |\n\n" +
-	diffsHeading + "\n\n| key | the Python | the Go | singkatnya | why |\n|---|---|---|---|---|\n| `hi` | hi | hello | halo | nicer |\n\nThe end.\n"
+	"| `runtime` | select() | pilih | " + readme.OwnPrefix + ": the runtime | none |\n\n" +
+	readme.DiffsHeading + "\n\n| key | the Python | the Go | singkatnya | why |\n|---|---|---|---|---|\n| `hi` | hi | hello | halo | nicer |\n\nThe end.\n"
 
 // TestAlign: a .py and its Go file, cut into rows in the .py's order; the
 // cells keep every line of each file, in order.
@@ -138,7 +139,7 @@ func spanString(s span) string { return strconv.Itoa(s.first) + "-" + strconv.It
 // TestLinks: the README rows and the Fix and Differs comments are tied
 // together by their keys.
 func TestLinks(t *testing.T) {
-	bugs, diffs, err := readmeTables(fakeReadme)
+	bugs, diffs, err := readme.Tables(fakeReadme)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,11 +176,11 @@ func TestLinks(t *testing.T) {
 // own, and has a place beside the .py), every Differs comment to a row of
 // the differences; and each fix is on a page, in a file the pages show.
 func TestRepoLinks(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	text, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	bugs, diffs, err := readmeTables(string(readme))
+	bugs, diffs, err := readme.Tables(string(text))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,12 +214,12 @@ func TestRepoLinks(t *testing.T) {
 	}
 	for key := range ownAnchors {
 		if i := indexOf(bugs, key); i < 0 || !bugs[i].Own {
-			t.Errorf("ownAnchors names %s, which is no bug row with %q", key, ownPrefix)
+			t.Errorf("ownAnchors names %s, which is no bug row with %q", key, readme.OwnPrefix)
 		}
 	}
 }
 
-func indexOf(rows []Row, key string) int {
+func indexOf(rows []readme.Row, key string) int {
 	for i, r := range rows {
 		if r.Key == key {
 			return i
@@ -256,11 +257,11 @@ func TestPagesHoldEveryFile(t *testing.T) {
 // map, the first function or type of its Go cell that this repository
 // declares must.
 func TestMapMirrors(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	text, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, _ := strings.Cut(string(readme), "\n| Python | Go |\n")
+	_, rest, _ := strings.Cut(string(text), "\n| Python | Go |\n")
 	folders := map[string]string{"http.py": "httpserver", "async_server.py": "async_server", "lb.py": "lb", "server_thread_http.py": "server_thread_http", "runserver.sh": ""}
 	docs := map[string]map[string]string{} // folder → name → doc
 	folder := ""
@@ -270,7 +271,7 @@ func TestMapMirrors(t *testing.T) {
 		if !strings.HasPrefix(line, "|") {
 			break
 		}
-		cells := splitRow(line)
+		cells := readme.SplitRow(line)
 		if len(cells) != 2 || strings.HasPrefix(cells[0], "---") {
 			continue
 		}
