@@ -33,7 +33,9 @@ func Args(t *testing.T, run tcpserver.RunFunc, cases ...ArgCase) {
 	defer busy.Close()
 	_, port, _ := net.SplitHostPort(busy.Addr().String())
 	cases = append([]ArgCase{
-		{"not a number", []string{"abc"}, `port "abc" is not a number`},
+		// -max-conns 0 stops a program that took "abc" for its default port,
+		// as the Python's except: pass did, before it listens there.
+		{"not a number", []string{"-max-conns", "0", "abc"}, `port "abc" is not a number`},
 		{"out of range", []string{"70000"}, "from 0 to 65535"},
 		{"negative", []string{"--", "-1"}, "from 0 to 65535"},
 		{"unknown flag", []string{"-nope"}, "flag provided but not defined: -nope"},
