@@ -26,6 +26,9 @@ usage: ./run_all.sh [--quick] [--python DIR]  benchmark everything, write RESULT
        ./run_all.sh screenshot                headless Chromium: dokumentasi/web.png and dokumentasi/log.txt
        ./run_all.sh compare                   against nginx: the "Against nginx" section of RESULTS.md
        ./run_all.sh study DIR                 each .py of the course (your checkout DIR) beside its Go: study/index.html
+       ./run_all.sh bugs [KEY...]             put each bug of the Python back, one at a time, and run the tests that must fail
+       ./run_all.sh bugs --list               each bug row: KEY, its patch, its test command
+       ./run_all.sh bugs --keep KEY           leave a copy with KEY's bug back, and say how to run it
 
   --quick       small runs (-n 200) and no C10K: the whole pipeline in well under a minute
   --python DIR  also run the course's Python originals from DIR (async_server.py, lb.py,
@@ -40,7 +43,7 @@ die() {
     exit 1
 }
 
-mode=bench quick=0 pydir="" dry=0 course=""
+mode=bench quick=0 pydir="" dry=0 course="" bugargs=()
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) quick=1 ;;
@@ -55,6 +58,12 @@ while [ $# -gt 0 ]; do
         [ $# -ge 2 ] || die "study needs the folder of your checkout of the course (git clone https://github.com/rm77/progjar)"
         mode=study course=$2
         shift
+        ;;
+    bugs)
+        mode=bugs
+        shift
+        bugargs=("$@") # the lab reads its own arguments
+        break
         ;;
     -h | --help)
         usage
@@ -675,6 +684,15 @@ run_study() {
     "$BIN/study" -out study "$course" || exit 1
 }
 
+# run_bugs: the bug lab (internal/bugs): each bug of the Python put back
+# in a copy of this checkout, and the tests that must fail with it.
+run_bugs() {
+    need_go
+    BIN=$(mktemp -d)
+    go build -o "$BIN/" ./internal/bugs
+    "$BIN/bugs" ${bugargs[@]+"${bugargs[@]}"}
+}
+
 # --dry-run: the modes run as written, but nothing is built, started or
 # measured: each program started and each ab command is printed instead.
 if [ "$dry" = 1 ]; then
@@ -712,5 +730,9 @@ compare) run_compare ;;
 study)
     [ "$dry" = 0 ] || die "--dry-run is for the benchmark modes"
     run_study
+    ;;
+bugs)
+    [ "$dry" = 0 ] || die "--dry-run is for the benchmark modes"
+    run_bugs
     ;;
 esac

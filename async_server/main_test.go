@@ -15,8 +15,8 @@ func TestMain(m *testing.M) { progtest.Main(m, main) }
 // checks that every connection was logged as handle_accept logged it.
 func TestHTTP(t *testing.T) {
 	p := progtest.Start(t, run, "-root", progtest.DocRoot(t))
-	progtest.Conformance(t, p.Addr)
-	p.WaitLog(t, "connection from 127.0.0.1:", len(progtest.Cases))
+	conns := progtest.Conformance(t, p.Addr)
+	p.WaitLog(t, "connection from 127.0.0.1:", conns)
 }
 
 // TestOneAfterAnother: what async_server.py did to clients that come one

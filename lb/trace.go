@@ -50,5 +50,5 @@ func (p *pair) traceEnd(dst *side, err error) {
 // traceClose: both connections of the pair are closed, as Backend's and
 // ProcessTheClient's handle_close closed theirs.
 func (p *pair) traceClose() {
-	p.log.Tracef("close %s and its backend %s", p.client.c.RemoteAddr(), p.backend.c.RemoteAddr())
+	p.log.Tracef("ProcessTheClient.close %s, Backend.close %s", p.client.c.RemoteAddr(), p.backend.c.RemoteAddr())
 }

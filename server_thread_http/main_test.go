@@ -17,8 +17,8 @@ func TestMain(m *testing.M) { progtest.Main(m, main) }
 // checks that every connection was logged as Server.run logged it.
 func TestHTTP(t *testing.T) {
 	p := progtest.Start(t, run, "-root", progtest.DocRoot(t))
-	progtest.Conformance(t, p.Addr)
-	p.WaitLog(t, "connection from 127.0.0.1:", len(progtest.Cases))
+	conns := progtest.Conformance(t, p.Addr)
+	p.WaitLog(t, "connection from 127.0.0.1:", conns)
 }
 
 // TestVerbose: -v logs each request and answer as the Python did ("data

@@ -232,10 +232,12 @@ var Cases = []Case{
 }
 
 // Conformance runs every Case against the server at addr, plus the check
-// that needs many clients at once.
-func Conformance(t *testing.T, addr string) {
+// that needs many clients at once. It returns how many connections it
+// made: go test -run may have chosen some of them.
+func Conformance(t *testing.T, addr string) (conns int) {
 	for _, tc := range Cases {
 		t.Run(tc.Name, func(t *testing.T) {
+			conns++
 			head := strings.HasPrefix(tc.Pieces[0], "HEAD")
 			raw := exchangeSlowly(t, addr, tc.Pieces, tc.End)
 			resp, body := Parse(t, raw, head)
@@ -255,7 +257,11 @@ func Conformance(t *testing.T, addr string) {
 		})
 	}
 	// async_server.py kept one buffer, rcv, for all its connections.
-	t.Run("Python: concurrent requests are not mixed", func(t *testing.T) { ManyAtOnce(t, addr, 50) })
+	t.Run("Python: concurrent requests are not mixed", func(t *testing.T) {
+		conns += 50
+		ManyAtOnce(t, addr, 50)
+	})
+	return conns
 }
 
 // short shortens b for a failure message.

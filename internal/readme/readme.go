@@ -13,7 +13,7 @@ import (
 // Row is one row of README's table of bugs ("What the Python got wrong")
 // or of deliberate differences ("Where the Go differs on purpose"). Its
 // key is the one the code's comments name where the fix, or the
-// difference, is made: "Fix (key):" or "Differs (key):".
+// difference, is made: "Fix (KEY):" or "Differs (KEY):".
 type Row struct {
 	Key    string
 	Where  []Lines // the lines of the Python that do it (bugs only)

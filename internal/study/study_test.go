@@ -64,9 +64,9 @@ func (c *Counter) Add() { c.n++ }
 func main() { fmt.Println(Greeter{}.Hello()) }
 `
 
-const fakeReadme = "# Fake\n\n" + readme.BugsHeading + "\n\n| key | bug in the original | singkatnya | the fix | the test that pins it |\n|---|---|---|---|---|\n" +
-	"| `too-slow` | counted nothing: it was wrong | tidak menghitung | counts | `TestAdd` |\n" +
-	"| `runtime` | select() | pilih | " + readme.OwnPrefix + ": the runtime | none |\n\n" +
+const fakeReadme = "# Fake\n\n" + readme.BugsHeading + "\n\n| key | where in the Python | bug in the original | singkatnya | the fix | the tests that fail when it is put back |\n|---|---|---|---|---|---|\n" +
+	"| `too-slow` | `fake.py:10-11` | counted nothing: it was wrong | tidak menghitung | counts | `TestAdd` |\n" +
+	"| `runtime` | `fake.py:14` | select() | pilih | " + readme.OwnPrefix + ": the runtime | none |\n\n" +
 	readme.DiffsHeading + "\n\n| key | the Python | the Go | singkatnya | why |\n|---|---|---|---|---|\n| `hi` | hi | hello | halo | nicer |\n\nThe end.\n"
 
 // TestAlign: a .py and its Go file, cut into rows in the .py's order; the
