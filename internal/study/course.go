@@ -33,9 +33,10 @@ var blobs = map[string]string{
 
 // course reads the course's files from a checkout of it.
 type course struct {
-	dir  string
-	git  bool   // read from commit with git, not from the folder
-	note string // one line on how they were read, when not plainly
+	dir    string
+	git    bool   // read from commit with git, not from the folder
+	note   string // one line on how they were read, when not plainly
+	noteID string // the same, in Indonesian, for the pages
 }
 
 // openCourse finds the course in dir: a git checkout that has commit (it
@@ -52,6 +53,7 @@ func openCourse(dir string) (*course, error) {
 			c.git = true
 			if !strings.HasPrefix(head, commit) {
 				c.note = fmt.Sprintf("%s is at commit %.7s; the files are read as they were at %s, the commit this port follows (git show %s:PATH)", dir, head, commit, commit)
+				c.noteID = fmt.Sprintf("%s ada di commit %.7s; file-filenya dibaca seperti pada commit %s, commit yang diikuti port ini (git show %s:PATH)", dir, head, commit, commit)
 			}
 			return c, c.check()
 		}
@@ -59,6 +61,7 @@ func openCourse(dir string) (*course, error) {
 			return nil, fmt.Errorf("%s has no commit %s, and its files are not those of it (a shallow clone? git -C %s fetch --unshallow; or %s)", dir, commit, dir, cloneHint)
 		}
 		c.note = fmt.Sprintf("%s has no commit %s (a shallow clone?), but its files are those of it", dir, commit)
+		c.noteID = fmt.Sprintf("%s tidak memiliki commit %s (clone dangkal?), tetapi file-filenya sama dengan file pada commit itu", dir, commit)
 		return c, nil
 	}
 	return c, c.check()

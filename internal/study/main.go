@@ -73,11 +73,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		pages = append(pages, pg)
 	}
-	return write(*out, pages, c.note, stdout)
+	return write(*out, pages, c, stdout)
 }
 
 // write writes the index and the pages into dir, and prints their paths.
-func write(dir string, pages []*page, note string, stdout io.Writer) error {
+func write(dir string, pages []*page, c *course, stdout io.Writer) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func write(dir string, pages []*page, note string, stdout io.Writer) error {
 	for _, pg := range pages {
 		ps = append(ps, pg.program)
 	}
-	if err := render(index, indexTemplate, map[string]any{"Pages": ps, "Commit": commit, "Note": note}); err != nil {
+	if err := render(index, indexTemplate, map[string]any{"Pages": ps, "Commit": commit, "NoteID": c.noteID, "NoteEN": c.note}); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, index)

@@ -2,14 +2,17 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"progjar/internal/readme"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -173,8 +176,10 @@ func TestLinks(t *testing.T) {
 
 // TestRepoLinks: in this repository, every Fix comment belongs to a row of
 // README's bug table, every row has one (or says it has no code of its
-// own, and has a place beside the .py), every Differs comment to a row of
-// the differences; and each fix is on a page, in a file the pages show.
+// own), every Differs comment to a row of the differences; every bug row
+// names the Python's lines that do it, in a .py that a page shows; and
+// every Fix and Differs comment is in a file, or a part of one, that a page
+// shows.
 func TestRepoLinks(t *testing.T) {
 	text, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -191,41 +196,28 @@ func TestRepoLinks(t *testing.T) {
 	if err := checkLinks(bugs, diffs, ms); err != nil {
 		t.Fatal(err)
 	}
-	shown := map[string]bool{}
+	shown, pys := map[string]bool{}, map[string]bool{}
 	for _, p := range programs {
-		shown[p.Main] = true
-		for _, f := range p.Adds {
+		pys[path.Base(p.Py)] = true
+		for _, f := range append(append([]string{p.Main}, p.Adds...), p.Excerpts...) {
 			shown[f] = true
 		}
 	}
-	onPage := map[string]bool{}
 	for _, m := range ms {
-		if m.Fix && shown[m.File] {
-			onPage[m.Key] = true
+		if !shown[m.File] {
+			t.Errorf("%v: no page shows %s", m, m.File)
 		}
 	}
 	for _, r := range bugs {
-		switch {
-		case r.Own && ownAnchors[r.Key] == "":
-			t.Errorf("bug row %s has no code of its own, and no place beside the .py (ownAnchors)", r.Key)
-		case !r.Own && !onPage[r.Key]:
-			t.Errorf("bug row %s: no Fix (%s) comment is in a file that the pages show", r.Key, r.Key)
+		if len(r.Where) == 0 {
+			t.Errorf("bug row %s names no line of the Python", r.Key)
+		}
+		for _, l := range r.Where {
+			if !pys[l.File] {
+				t.Errorf("bug row %s names %s, a file no page shows", r.Key, l)
+			}
 		}
 	}
-	for key := range ownAnchors {
-		if i := indexOf(bugs, key); i < 0 || !bugs[i].Own {
-			t.Errorf("ownAnchors names %s, which is no bug row with %q", key, readme.OwnPrefix)
-		}
-	}
-}
-
-func indexOf(rows []readme.Row, key string) int {
-	for i, r := range rows {
-		if r.Key == key {
-			return i
-		}
-	}
-	return -1
 }
 
 // TestPagesHoldEveryFile: each program's page shows every file of its
@@ -391,13 +383,189 @@ func TestCourse(t *testing.T) {
 	if len(paths) != len(programs)+1 || filepath.Base(paths[0]) != "index.html" {
 		t.Fatalf("printed %q, want the index and %d pages", paths, len(programs))
 	}
-	for _, p := range paths[1:] {
+	text, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bugs, _, err := readme.Tables(string(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{} // every note's key, on some page
+	for i, p := range paths[1:] {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if n := strings.Count(string(b), "<tr id="); n < 5 {
 			t.Errorf("%s has %d rows", p, n)
+		}
+		for _, problem := range checkPage(string(b), path.Base(programs[i].Py), bugs) {
+			t.Errorf("%s: %s", p, problem)
+		}
+		for _, m := range regexp.MustCompile(`data-key="([a-z0-9-]+)"`).FindAllStringSubmatch(string(b), -1) {
+			keys[m[1]] = true
+		}
+	}
+	ms, err := repoMarkers("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if !keys[m.Key] {
+			t.Errorf("%v: no page has a note of %s", m, m.Key)
+		}
+	}
+}
+
+// rowsOf cuts a page's HTML into its table rows.
+func rowsOf(html string) []string {
+	_, body, _ := strings.Cut(html, "<tbody>")
+	return strings.Split(body, "<tr")[1:]
+}
+
+// checkPage checks a page's HTML for the bugs of README that cite its .py
+// (py): each cited line has id="py-N" in a row that also holds the bug's
+// note (data-key) and, for a fix with code of its own, the Go line of its
+// Fix comment; and each row's first line of the Python is the first
+// cited line of each bug note in it, where the row could be cut there. It
+// returns every problem.
+func checkPage(html, py string, bugs []readme.Row) []string {
+	var problems []string
+	rows := rowsOf(html)
+	for _, b := range bugs {
+		for _, l := range b.Where {
+			if l.File != py {
+				continue
+			}
+			id := fmt.Sprintf(`id="py-%d"`, l.First)
+			i := slices.IndexFunc(rows, func(r string) bool { return strings.Contains(r, id) })
+			switch {
+			case i < 0:
+				problems = append(problems, fmt.Sprintf("%s: no line has %s", b.Key, id))
+			case !strings.Contains(rows[i], `data-key="`+b.Key+`"`):
+				problems = append(problems, fmt.Sprintf("%s: the row of %s has no note of it", b.Key, l))
+			case !b.Own && !strings.Contains(rows[i], "Fix ("+b.Key+")</span>") && !strings.Contains(rows[i], "Fix ("+b.Key+"):"):
+				problems = append(problems, fmt.Sprintf("%s: the row of %s has no Go line with Fix (%s)", b.Key, l, b.Key))
+			}
+		}
+	}
+	return problems
+}
+
+// TestPage: a page of a small course of our own, and README rows that
+// cite its lines: each bug stands level with its line and its Fix comment;
+// a bug cited beside a piece without its Fix comment, or at a blank line,
+// or past the file's end, is an error.
+func TestPage(t *testing.T) {
+	py := "import os\n\nclass Counter:\n    def add(self, n):\n        total = 0\n        for i in range(n):\n            total = total + i\n        return total\n\ndef main():\n    Counter().add(3)\n"
+	goSrc := `// Package fake is a test.
+package fake
+
+// Counter mirrors class Counter in fake.py.
+type Counter struct{}
+
+// Add mirrors Counter.add.
+func (Counter) Add(n int) int {
+	total := 0
+	for i := range n {
+		// Fix (too-slow): the sum is n(n-1)/2, at once.
+		_ = i
+	}
+	return n * (n - 1) / 2
+}
+
+// main mirrors main() in fake.py.
+func main() {
+	// Differs (hi): it says hello.
+	println(Counter{}.Add(3))
+}
+`
+	courseDir, repo := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(courseDir, "fake.py"), []byte(py), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repo, "fake.go"), []byte(goSrc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := program{Page: "fake", Py: "fake.py", Main: "fake.go"}
+	diffs := []readme.Row{{Key: "hi", Python: "hi", Short: "halo", Go: "hello", Why: "nicer"}}
+	for _, tc := range []struct {
+		name, where string
+		err         string
+	}{
+		{"the bug level with its line and its fix", "`fake.py:6-7`", ""},
+		{"a bug cited beside a piece without its Fix", "`fake.py:11`", "fake.py:11, shown beside fake.go lines 17-21, which have no Fix (too-slow) comment"},
+		{"a blank line", "`fake.py:9`", "whose first line is blank or a comment"},
+		{"past the end", "`fake.py:12`", "but fake.py has 11 lines"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bugs, _, err := readme.Tables("# R\n\n" + readme.BugsHeading + "\n\n| key | where in the Python | bug in the original | singkatnya | the fix | the tests that fail when it is put back |\n|---|---|---|---|---|---|\n" +
+				"| `too-slow` | " + tc.where + " | it added one at a time: slow | lambat | at once | `TestAdd` |\n\n" +
+				readme.DiffsHeading + "\n\n| key | the Python | the Go | singkatnya | why |\n|---|---|---|---|---|\n| `hi` | hi | hello | halo | nicer |\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pg, err := build(p, &course{dir: courseDir}, repo, bugs, diffs)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one that says %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			if err := pageTemplate.Execute(&b, pg); err != nil {
+				t.Fatal(err)
+			}
+			html := b.String()
+			if problems := checkPage(html, "fake.py", bugs); len(problems) > 0 {
+				t.Errorf("%s", strings.Join(problems, "\n"))
+			}
+			// The piece Counter.add is cut where the bug starts: its row
+			// starts at line 6, level with the Fix comment (Go line 11).
+			rows := rowsOf(html)
+			i := slices.IndexFunc(rows, func(r string) bool { return strings.Contains(r, `id="py-6"`) })
+			if !regexp.MustCompile(`<pre><span class="l bug" id="py-6">`).MatchString(rows[i]) || !strings.Contains(rows[i], "<span class=\"l fix\"><span class=\"ln\">11</span>\t\t<span class=\"c\">// Fix (too-slow)") {
+				t.Errorf("the row of fake.py:6 does not start with it, level with the Fix comment:\n%s", rows[i])
+			}
+			if !strings.Contains(html, `data-key="hi"`) || !strings.Contains(html, `<span class="l diff"><span class="ln">19</span>`) {
+				t.Errorf("the difference is not shown beside its comment")
+			}
+			if !strings.Contains(html, `<span class="k">class</span> Counter:`) || !strings.Contains(html, `<span class="k">func</span> (Counter) Add`) {
+				t.Errorf("keywords are not coloured")
+			}
+		})
+	}
+}
+
+// TestColour: keywords, strings and comments of the Python and the Go,
+// each line alone, escaped.
+func TestColour(t *testing.T) {
+	py := pyLines([]string{`x = b'a\'b' # <c>`, `if s == "\r\n": pass`, `def f(): return """one`, `two"""`})
+	want := []string{
+		`x = <span class="s">b&#39;a\&#39;b&#39;</span> <span class="c"># &lt;c&gt;</span>`,
+		`<span class="k">if</span> s == <span class="s">&#34;\r\n&#34;</span>: <span class="k">pass</span>`,
+		`<span class="k">def</span> f(): <span class="k">return</span> <span class="s">&#34;&#34;&#34;one</span>`,
+		`<span class="s">two&#34;&#34;&#34;</span>`,
+	}
+	for i, w := range want {
+		if string(py[i]) != w {
+			t.Errorf("Python line %d: %s, want %s", i+1, py[i], w)
+		}
+	}
+	g := goLines([]string{"func f() string { // x < y", "\treturn `a", "b` + \"c\"", "}"})
+	wantGo := []string{
+		`<span class="k">func</span> f() string { <span class="c">// x &lt; y</span>`,
+		"\t<span class=\"k\">return</span> <span class=\"s\">`a</span>",
+		"<span class=\"s\">b`</span> + <span class=\"s\">&#34;c&#34;</span>",
+		`}`,
+	}
+	for i, w := range wantGo {
+		if string(g[i]) != w {
+			t.Errorf("Go line %d: %s, want %s", i+1, g[i], w)
 		}
 	}
 }
