@@ -372,13 +372,16 @@ func TestFullLBSheds(t *testing.T) {
 
 // TestFullLBKeepsWaiters: a full lb does not shed a client that waits for
 // its answer, however long its backend takes to say anything: it sent its
-// request, and sends nothing more.
+// request, and sends nothing more; nor one that sends its request in two
+// parts a second and a half apart (it was shed once the second part came,
+// for two bytes in half a second).
 func TestFullLBKeepsWaiters(t *testing.T) {
 	addrs, _ := backends(t, 2, func(id int, c net.Conn) {
 		time.Sleep(2 * time.Second) // thinks, saying nothing
 		whoAmI(id, c)
 	})
 	p := startLB(t, addrs, "-max-conns", "3")
+	split := progtest.SplitRequest(t, p.Addr, "GET / HTTP/1.0\r\n", "\r\n", 1500*time.Millisecond)
 	var wg sync.WaitGroup
 	for range 2 {
 		wg.Add(1)
@@ -389,11 +392,14 @@ func TestFullLBKeepsWaiters(t *testing.T) {
 			}
 		}()
 	}
-	p.WaitLog(t, "diteruskan ke", 2)
+	p.WaitLog(t, "diteruskan ke", 3)
 	if !request(p.Addr) { // waits its turn: the lb is full
 		t.Error("the next request failed")
 	}
 	wg.Wait()
+	if err := <-split; err != nil {
+		t.Error(err)
+	}
 }
 
 // TestFullLBKeepsLateRequests: a full lb whose queue moves does not shed a

@@ -62,9 +62,11 @@ func (p *pair) count(x *side, n int) {
 // asking reports, when the lb is full, whether the client is to be shed:
 // it is still sending its request slowly (see the top of this file), or,
 // while the queue stands still, it has sent nothing, nor its backend, for
-// tcpserver.SilentAfter (silent), as the servers shed theirs. It looks at
-// most every tcpserver.ShedAfter for a request; its first look after the
-// lb became full only starts the count.
+// tcpserver.SilentAfter (silent), as the servers shed theirs. A request has
+// tcpserver.HeadAfter from the pair's start, as a server's head has: one in
+// two parts a second apart is in time. It looks at most every
+// tcpserver.ShedAfter for a request; its first look after the lb became
+// full only starts the count.
 func (p *pair) asking() (shed, silent bool) {
 	now := time.Now()
 	full := tcpserver.Full(p.client.c) && !p.said.Load()
@@ -79,7 +81,7 @@ func (p *pair) asking() (shed, silent bool) {
 		return false, false
 	}
 	elapsed := now.Sub(p.mark)
-	if elapsed < tcpserver.ShedAfter {
+	if elapsed < tcpserver.ShedAfter || now.Sub(p.born) < tcpserver.HeadAfter {
 		return false, false
 	}
 	before, sent := p.marked, p.asked-p.marked
