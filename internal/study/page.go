@@ -152,7 +152,7 @@ func build(p program, c *course, repo string, bugs, diffs []readme.Row) (*page, 
 			return nil, err
 		}
 		for _, pc := range pieces {
-			rows = append(rows, row{py: span{1, 0}, goLines: pc.lines, title: "part of " + path.Base(ex) + ": " + pc.name, goFile: ex})
+			rows = append(rows, row{py: span{1, 0}, goLines: pc.lines, title: "A part of " + path.Base(ex) + ", which the three programs share.", goFile: ex, names: []string{pc.name}})
 		}
 	}
 	coloured := map[string][]template.HTML{}
@@ -574,9 +574,9 @@ pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; font: 12px/1.45
 .piece { font-weight: bold; font-size: .9em; margin-bottom: .2em; overflow-wrap: anywhere; }
 .added { font-style: italic; font-size: .9em; margin-bottom: .3em; }
 .none { color: #888; font-size: .9em; }
-.bug, .diff { border-left: 4px solid #d9534f; padding: .1em .5em; margin-bottom: .6em; font-size: .85em; overflow-wrap: anywhere; }
-.diff { border-left-color: #4a90d9; }
-.bug p, .diff p { margin: .2em 0; }
+div.bug, div.diff { border-left: 4px solid #d9534f; padding: .1em .5em; margin-bottom: .6em; font-size: .85em; overflow-wrap: anywhere; }
+div.diff { border-left-color: #4a90d9; }
+div.bug p, div.diff p { margin: .2em 0; }
 .key { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: bold; }
 .where { font-weight: normal; color: #a33; }
 code { font-size: .95em; }
