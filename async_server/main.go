@@ -4,9 +4,10 @@
 //
 // This file follows async_server.py, class by class. What Go needs in place
 // of asyncore (the loop, and goroutines for the blocking calls) is in
-// asyncore.go.
+// asyncore.go; -trace, the loop's events as the Python's callbacks, in
+// trace.go.
 //
-// Usage: async_server [-root DIR] [-bind HOST] [-timeout D] [-min-rate N] [-rate-grace D] [-max-conns N] [-procs N] [-cpuprofile FILE] [port]
+// Usage: async_server [-root DIR] [-bind HOST] [-timeout D] [-send-timeout D] [-min-rate N] [-rate-grace D] [-max-conns N] [-trace] [-procs N] [-cpuprofile FILE] [port]
 package main
 
 import (

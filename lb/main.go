@@ -4,10 +4,11 @@
 //
 // This file follows lb.py, class by class. What the Python lacked sits in
 // files named for it: health.go (backends that fail), idle.go (-idle),
-// drain.go (an answer sent early) and flags.go (the command line); the
-// cap on clients served at once, -max-conns, is tcpserver's (limits.go).
+// pace.go (the pace of a client's answer; a full lb), drain.go (an answer
+// sent early), flags.go (the command line) and trace.go (-trace); the cap
+// on clients served at once, -max-conns, is tcpserver's (limits.go).
 //
-// Usage: lb [-backends host:port,...] [-bind HOST] [-dial-timeout D] [-idle D] [-retry D] [-max-conns N] [-procs N] [-cpuprofile FILE] [port]
+// Usage: lb [-backends host:port,...] [-bind HOST] [-dial-timeout D] [-idle D] [-send-timeout D] [-min-rate N] [-rate-grace D] [-retry D] [-max-conns N] [-trace] [-procs N] [-cpuprofile FILE] [port]
 package main
 
 import (

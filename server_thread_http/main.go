@@ -4,8 +4,9 @@
 //
 // The course file listens on 8889; the assignment ran it on 46000, which is
 // the default here so that the assignment's ab commands work as written.
+// -trace, each client's thread shown as it starts and ends, is in trace.go.
 //
-// Usage: server_thread_http [-root DIR] [-bind HOST] [-timeout D] [-min-rate N] [-rate-grace D] [-max-conns N] [-v] [-procs N] [-cpuprofile FILE] [port]
+// Usage: server_thread_http [-root DIR] [-bind HOST] [-timeout D] [-send-timeout D] [-min-rate N] [-rate-grace D] [-max-conns N] [-v] [-trace] [-procs N] [-cpuprofile FILE] [port]
 package main
 
 import (
