@@ -308,9 +308,15 @@ somaxconn() {
     cat /proc/sys/net/core/somaxconn 2>/dev/null || sysctl -n kern.ipc.somaxconn 2>/dev/null || echo unknown
 }
 
+# meta: write the machine's description and this run's date (and mode)
+# into meta.tsv. RAN names the sections this run measured: each gets its
+# date (ran_SECTION); a section it did not measure keeps the date of the
+# run that did, and its notes, as the manifest keeps its runs.
+RAN=""
 meta() {
-    local keep="" proc=no
-    [ ! -f "$DOC/meta.tsv" ] || keep=$(grep '^nginx' "$DOC/meta.tsv" || true)
+    local old="" keep="" proc=no now sec d
+    now="$(date -u '+%Y-%m-%d %H:%M UTC') (./run_all.sh${MODE_NOTE:+ $MODE_NOTE})"
+    [ ! -f "$DOC/meta.tsv" ] || old=$(cat "$DOC/meta.tsv")
     [ ! -r /proc/self/stat ] || proc=yes
     {
         printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -325,10 +331,43 @@ meta() {
         printf 'clk_tck\t%s\n' "$(getconf CLK_TCK 2>/dev/null || echo 100)"
         printf 'somaxconn\t%s\n' "$(somaxconn)"
         printf 'proc\t%s\n' "$proc"
-        [ -z "$PY_NOTE" ] || printf 'python\t%s\n' "$PY_NOTE"
-        [ -z "$C10K_NOTE" ] || printf 'c10k\t%s\n' "$C10K_NOTE"
-        [ -z "$keep" ] || printf '%s\n' "$keep"
+        for sec in main c10k python nginx; do
+            case " $RAN " in
+            *" $sec "*)
+                printf 'ran_%s\t%s\n' "$sec" "$now"
+                [ "$sec" != python ] || [ -z "$PY_NOTE" ] || printf 'python\t%s\n' "$PY_NOTE"
+                [ "$sec" != c10k ] || [ -z "$C10K_NOTE" ] || printf 'c10k\t%s\n' "$C10K_NOTE"
+                ;;
+            *)
+                # kept: its date (an older meta.tsv has none: its own date), and its notes
+                grep -q "^$sec[[:space:]]" "$DOC/runs.tsv" 2>/dev/null || continue
+                d=$(printf '%s\n' "$old" | awk -F '\t' -v k="ran_$sec" '$1 == k {print $2}')
+                [ -n "$d" ] || [ "$sec" != nginx ] || d=$(printf '%s\n' "$old" | awk -F '\t' '$1 == "nginx" && $2 ~ /, compared on / {sub(/.*, compared on /, "", $2); print $2 " (./run_all.sh compare)"}')
+                [ -n "$d" ] || d=$(printf '%s\n' "$old" | awk -F '\t' '$1 == "date" {d = $2} $1 == "mode" {m = $2} END {if (d != "") print d " (./run_all.sh" (m == "" ? "" : " " m) ")"}')
+                [ -z "$d" ] || printf 'ran_%s\t%s\n' "$sec" "$d"
+                [ "$sec" != python ] || printf '%s\n' "$old" | grep '^python' || true
+                [ "$sec" != c10k ] || printf '%s\n' "$old" | grep '^c10k' || true
+                [ "$sec" != nginx ] || printf '%s\n' "$old" | grep '^nginx' || true
+                ;;
+            esac
+        done
+        # a section that did not run now says why, even if an earlier run's figures are kept
+        case " $RAN " in *" python "*) ;; *) [ -z "$PY_NOTE" ] || printf 'python_skip\t%s\n' "$PY_NOTE" ;; esac
+        case " $RAN " in *" c10k "*) ;; *) [ -z "$C10K_NOTE" ] || printf 'c10k_skip\t%s\n' "$C10K_NOTE" ;; esac
     } >"$DOC/meta.tsv"
+    said_kept
+}
+
+# said_kept: say what this run rewrote, and what it kept from earlier runs.
+said_kept() {
+    local sec d kept=""
+    for sec in c10k python nginx; do
+        d=$(awk -F '\t' -v k="ran_$sec" '$1 == k {print $2}' "$DOC/meta.tsv")
+        case " $RAN " in *" $sec "*) continue ;; esac
+        [ -z "$d" ] || kept="$kept; $sec from $d"
+    done
+    say "rewriting RESULTS.md, $DOC/rps.svg and $DOC/meta.tsv, and the raw outputs of: ${RAN// /, }"
+    [ -z "$kept" ] || say "kept from earlier runs, with their raw outputs, and marked so in RESULTS.md: ${kept#; }"
 }
 
 # python_ok DIR: can the course's originals run here? Sets PY_NOTE if not.
@@ -411,7 +450,12 @@ run_bench() {
     build
     check_ports "${ASYNC_PORTS[@]}" "$LB_PORT" "$THREAD_PORT"
     mkdir -p "$LOGS" "$DOC"
-    new_manifest keep nginx nginx_cpu
+    # The sections this run measures start anew; the others are kept, with
+    # their raw outputs, and RESULTS.md says they come from an earlier run.
+    RAN=main
+    [ "$quick" = 1 ] || [ -n "$C10K_NOTE" ] || RAN="$RAN c10k"
+    [ -z "$pydir" ] || RAN="$RAN python"
+    new_manifest drop $RAN
     STEPS=12
     [ "$quick" = 1 ] || [ -n "$C10K_NOTE" ] || STEPS=$((STEPS + 6))
     [ -z "$pydir" ] || STEPS=$((STEPS + 12))
@@ -669,8 +713,9 @@ run_compare() {
         MODE_NOTE="" C10K_NOTE=""
         meta
     fi
-    grep -v '^nginx' "$DOC/meta.tsv" >"$DOC/meta.tsv.new" || true
+    grep -v '^nginx\|^ran_nginx' "$DOC/meta.tsv" >"$DOC/meta.tsv.new" || true
     printf 'nginx\t%s, compared on %s\n' "$(nginx -v 2>&1 | sed 's/^nginx version: //')" "$(date -u '+%Y-%m-%d %H:%M UTC')" >>"$DOC/meta.tsv.new"
+    printf 'ran_nginx\t%s (./run_all.sh compare)\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" >>"$DOC/meta.tsv.new"
     mv "$DOC/meta.tsv.new" "$DOC/meta.tsv"
     report 0
 }

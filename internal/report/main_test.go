@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -299,5 +300,62 @@ func TestPortsFree(t *testing.T) {
 	free.Close()
 	if err := PortsFree([]string{port}, 1, 0); err != nil {
 		t.Errorf("a free port: %v", err)
+	}
+}
+
+// TestReading: "Membaca hasil" reads the run's own tables: each ratio it
+// gives stands in a table of the same RESULTS.md; it says what was not
+// measured; and a Python run kept from another run is not set beside this
+// run's Go, there or in its own section.
+func TestReading(t *testing.T) {
+	manifest := "main\tlb\t10\t1000\t1\tab23_ok.txt\n" +
+		"main\tasync\t10\t1000\t1\tab2040_ok.txt\n" +
+		"main\tthread\t10\t1000\t1\tab2040_ok.txt\n" +
+		"python\tpy_thread\t10\t200\t1\tab23_failed.txt\n" +
+		"python\tpy_lb\t10\t200\t1\tab2040_ok.txt\n"
+	runs, err := ParseRuns(strings.NewReader(manifest), "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		meta  map[string]string
+		want  []string
+		never []string
+	}{
+		{"one run", map[string]string{"cores": "2", "ran_main": "d1", "ran_python": "d1"},
+			[]string{"The Go server_thread_http serves", "The C10K figures were not measured (run `./run_all.sh` (without `--quick`))", "Angka C10K tidak diukur", "| Target | Concurrency | Python (req/s) | Go (req/s) | Go / Python |"},
+			[]string{"another run"}},
+		{"the Python kept from another run", map[string]string{"cores": "2", "ran_main": "d2", "ran_python": "d1"},
+			[]string{"The Python programs' figures come from another run (d1), not this one.", "*These figures come from another run than the assignment's runs above: d1.", "The Go's figures of that run were not kept"},
+			[]string{"The Go server_thread_http serves", "| Target | Concurrency | Python (req/s) | Go (req/s) | Go / Python |"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			md := Markdown(runs, tc.meta, "rps.svg")
+			_, rest, ok := strings.Cut(md, "## Membaca hasil / Reading the results\n")
+			if !ok {
+				t.Fatalf("no section Membaca hasil:\n%s", md)
+			}
+			reading, tables, _ := strings.Cut(rest, "\n## ")
+			for _, w := range tc.want {
+				if !strings.Contains(md, w) {
+					t.Errorf("RESULTS.md lacks %q:\n%s", w, md)
+				}
+			}
+			for _, n := range tc.never {
+				if strings.Contains(md, n) {
+					t.Errorf("RESULTS.md has %q:\n%s", n, md)
+				}
+			}
+			figures := regexp.MustCompile(`[0-9]+\.[0-9]+×`).FindAllString(reading, -1)
+			if len(figures) == 0 {
+				t.Fatalf("Membaca hasil gives no figure:\n%s", reading)
+			}
+			for _, f := range figures {
+				if !strings.Contains(tables, "| "+f+" |") {
+					t.Errorf("Membaca hasil gives %s, which no table cell holds:\n%s", f, md)
+				}
+			}
+		})
 	}
 }

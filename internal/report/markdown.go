@@ -78,6 +78,7 @@ func Markdown(runs []Run, meta map[string]string, chart string) string {
 		}
 	}
 	w("\nThe machine is shared and small: compare figures within one run, as ratios, rather than across runs.\n\n")
+	reading(&b, runs, meta)
 
 	w("## The assignment's runs\n\n")
 	w("Each target serves `GET /` with `page.html`. The commands, for C = 1, 10, 50, 100:\n\n```sh\n")
@@ -93,6 +94,7 @@ func Markdown(runs []Run, meta map[string]string, chart string) string {
 		}
 	}
 	lbCost(&b, group(runs, "main", "lb"), group(runs, "main", "async"))
+	lbThread(&b, group(runs, "main", "lb"), group(runs, "main", "thread"))
 	againstAssignment(&b, runs)
 	c10k(&b, runs, meta)
 	pythonHere(&b, runs, meta)
@@ -160,6 +162,25 @@ func lbCost(b *strings.Builder, lb, direct []Run) {
 	b.WriteString("\n")
 }
 
+// lbThread writes the lb against the thread server: step 6 of the
+// assignment.
+func lbThread(b *strings.Builder, lb, thread []Run) {
+	if len(lb) == 0 || len(thread) == 0 {
+		return
+	}
+	b.WriteString("### The lb against the thread server\n\nStep 6 of the assignment: the same `ab` commands against the lb " +
+		"(over four async_servers) and against server_thread_http.\n\n" +
+		"| Concurrency | lb (req/s) | server_thread_http (req/s) | lb / thread |\n|---:|---:|---:|---:|\n")
+	for _, l := range lb {
+		for _, t := range thread {
+			if t.Concurrency == l.Concurrency {
+				fmt.Fprintf(b, "| %d | %.0f | %.0f | %s |\n", l.Concurrency, l.Result.RPS, t.Result.RPS, ratio(l.Result.RPS, t.Result.RPS))
+			}
+		}
+	}
+	b.WriteString("\n")
+}
+
 func againstAssignment(b *strings.Builder, runs []Run) {
 	b.WriteString("## Beside the assignment's Python tables\n\n" +
 		"The assignment's tables, reprinted, with ours from this run. **Theirs ran on another machine**, so " +
@@ -196,7 +217,7 @@ func c10k(b *strings.Builder, runs []Run, meta map[string]string) {
 		}
 	}
 	if len(rs) == 0 {
-		if note := meta["c10k"]; note != "" {
+		if note := or(meta["c10k"], meta["c10k_skip"]); note != "" {
 			fmt.Fprintf(b, "## C10K\n\n%s\n\n", note)
 		}
 		return
@@ -208,7 +229,12 @@ func c10k(b *strings.Builder, runs []Run, meta map[string]string) {
 		}
 		return rs[i].Concurrency < rs[j].Concurrency
 	})
-	b.WriteString("## C10K\n\nThousands of connections at once. Peak memory is the server's resident set at its " +
+	b.WriteString("## C10K\n\n")
+	fromEarlier(b, meta, "c10k")
+	if note := meta["c10k_skip"]; note != "" {
+		fmt.Fprintf(b, "The latest run: %s\n\n", note)
+	}
+	b.WriteString("Thousands of connections at once. Peak memory is the server's resident set at its " +
 		"highest (VmHWM, from /proc) since it started; for the lb, the lb's own. \"Still up\" means the program " +
 		"answered a request after the run.\n\n")
 	if meta["proc"] == "no" {
@@ -241,13 +267,17 @@ func pythonHere(b *strings.Builder, runs []Run, meta map[string]string) {
 		have = have || r.Section == "python"
 	}
 	if !have {
-		if note := meta["python"]; note != "" {
+		if note := or(meta["python"], meta["python_skip"]); note != "" {
 			fmt.Fprintf(b, "## The course's Python programs on this machine\n\n%s\n\n", note)
 		}
 		return
 	}
-	b.WriteString("## The course's Python programs on this machine\n\n" +
-		"The originals (`--python DIR`), run in the same session with the same `ab` commands but fewer requests " +
+	b.WriteString("## The course's Python programs on this machine\n\n")
+	fromEarlier(b, meta, "python")
+	if note := meta["python_skip"]; note != "" {
+		fmt.Fprintf(b, "The latest run: %s\n\n", note)
+	}
+	b.WriteString("The originals (`--python DIR`), run in the same session with the same `ab` commands but fewer requests " +
 		"for the thread server (each finished connection leaves a thread spinning, so it slows down as it goes). " +
 		"The Python servers answer `/` with an empty 404, ours with page.html. async_server.py and lb.py listen " +
 		"with a backlog of 5 (`listen(5)`), server_thread_http.py with one of 1 (`listen(1)`): at c = 50 and 100 " +
@@ -262,6 +292,11 @@ func pythonHere(b *strings.Builder, runs []Run, meta map[string]string) {
 		if t.section == "python" {
 			table(b, t, group(runs, "python", t.key))
 		}
+	}
+	if !sameRun(meta, "python") {
+		b.WriteString("The Go's figures of that run were not kept (a later run rewrote them), so the two are not set side by side here: " +
+			"`./run_all.sh --python DIR` measures both in one run.\n\n")
+		return
 	}
 	b.WriteString("| Target | Concurrency | Python (req/s) | Go (req/s) | Go / Python |\n|---|---:|---:|---:|---:|\n")
 	for _, key := range []string{"lb", "thread", "async"} {
@@ -389,8 +424,9 @@ func againstNginx(b *strings.Builder, runs []Run, meta map[string]string) {
 			nRounds, n = max(nRounds, r.Round), r.Requests
 		}
 	}
-	fmt.Fprintf(b, "## Against nginx\n\n"+
-		"`./run_all.sh compare` (%s): nginx as a round-robin stream (L4) proxy over the same four "+
+	b.WriteString("## Against nginx\n\n")
+	fromEarlier(b, meta, "nginx")
+	fmt.Fprintf(b, "`./run_all.sh compare` (%s): nginx as a round-robin stream (L4) proxy over the same four "+
 		"async_servers, and as a static file server with a connection per request, each against ours on "+
 		"`/page.html`; each of ours also with `-procs 1` (one thread, as the Python ran, instead of Go's own choice, the default). "+
 		"All targets take turns, %d rounds, so that a slow moment of this shared machine falls on all.\n\n",
@@ -432,6 +468,23 @@ func againstNginx(b *strings.Builder, runs []Run, meta map[string]string) {
 	}
 	fmt.Fprintf(b, "\nFailed requests in these runs, all targets: %d. The nginx configuration used "+
 		"([dokumentasi/nginx.conf](dokumentasi/nginx.conf)):\n\n```nginx\n%s```\n\n", failed, meta["nginx_conf"])
+}
+
+// sameRun reports whether a section's figures come from the run of the
+// assignment's runs (a meta.tsv without the section's date is one run).
+func sameRun(meta map[string]string, section string) bool {
+	d := meta["ran_"+section]
+	return d == "" || d == meta["ran_main"]
+}
+
+// fromEarlier says so when a section's figures come from an earlier run
+// than this file's tables of the assignment's runs: run_all.sh keeps a
+// section it did not run.
+func fromEarlier(b *strings.Builder, meta map[string]string, section string) {
+	if !sameRun(meta, section) {
+		d := meta["ran_"+section]
+		fmt.Fprintf(b, "*These figures come from another run than the assignment's runs above: %s. A run of run_all.sh keeps a section it does not measure.*\n\n", d)
+	}
 }
 
 func ratioCell(s spread) string {
