@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"time"
 )
 
 // Answer is an answer as Process decides it.
@@ -28,6 +29,13 @@ type Answer struct {
 // Busy is the answer to a client that a full server sheds after it began
 // its request (see tcpserver.Refuse): 503, with a Retry-After.
 var Busy = Answer{Code: 503}
+
+// BusyHead is Busy, made whole at now, for the lb, which has no Server of
+// its own: a full lb that sheds a client whose request's head is whole
+// tells it so, as a server would.
+func BusyHead(now time.Time) []byte {
+	return (&Server{now: func() time.Time { return now }}).Response(503, 0, "")
+}
 
 // Reject answers a request that Request.Add refused.
 func (s *Server) Reject(err error) Answer {

@@ -419,3 +419,23 @@ func TestFullLBKeepsLateRequests(t *testing.T) {
 		t.Errorf("the lb was never full:\n%s", p.Log())
 	}
 }
+
+// TestFullLBRefuses: a client whose request's head came whole and whose
+// body trickles is shed by a full lb with a 503 and Retry-After, as a
+// server would shed it, not an empty close; and the next client is served.
+func TestFullLBRefuses(t *testing.T) {
+	p := startLB(t, patientBackends(t, 1, progtest.DocRoot(t)), "-idle", "30s", "-rate-grace", "30s", "-max-conns", "1")
+	done := make(chan struct{})
+	answer := make(chan string, 1)
+	go func() {
+		answer <- progtest.SlowBytes(p.Addr, "POST / HTTP/1.0\r\nContent-Length: 100000\r\n\r\n", 200*time.Millisecond, done) // 5 B/s
+	}()
+	p.WaitLog(t, "diteruskan ke", 1)
+	if !request(p.Addr) {
+		t.Error("the next request failed")
+	}
+	close(done)
+	if a := <-answer; !strings.HasPrefix(a, "HTTP/1.0 503 ") || !strings.Contains(a, "\r\nRetry-After: 1\r\n") {
+		t.Errorf("the client shed in its body got %q, want a 503 with Retry-After", a)
+	}
+}

@@ -37,14 +37,14 @@ func (x *side) Read(b []byte) (int, error) {
 		n, err := x.c.Read(b)
 		if n > 0 {
 			x.p.touch()
-			x.p.count(x, n)
+			x.p.count(x, b[:n])
 			if x.p.trace {
 				x.p.traceRead(x, n)
 			}
 		}
 		if x.paced && errors.Is(err, os.ErrDeadlineExceeded) {
-			if shed, silent := x.p.asking(); shed {
-				return n, tcpserver.Shed(x.c, silent)
+			if shed, behind := x.p.asking(); shed {
+				return n, tcpserver.Shed(x.c, behind)
 			}
 		}
 		if err == nil || !x.p.alive(err, x, true) {

@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -222,6 +223,13 @@ func (p *pair) end(dst *side, err error) {
 	}
 	if !tcpserver.Quiet(err) {
 		p.log.Printf("%s -> %s: %v", p.other(dst).c.RemoteAddr(), dst.c.RemoteAddr(), err)
+	}
+	if errors.Is(err, tcpserver.ErrShed) && dst == &p.backend && p.head.ended {
+		p.refuse() // a full lb: 503, as a server would say it (see pace.go)
+		return
+	}
+	if p.refused.Load() {
+		return // the client is told (refuse)
 	}
 	// NOTE: closing only to stop both directions. Once the backend has
 	// said all it will, the client is left to finish, which closes it.

@@ -615,3 +615,32 @@ func TestTrace(t *testing.T) {
 		})
 	}
 }
+
+// TestHeadScan: the blank line that ends a request's head, found however
+// the bytes are cut into reads.
+func TestHeadScan(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		ended bool
+	}{
+		{"GET / HTTP/1.0\r\n\r\n", true},
+		{"GET / HTTP/1.0\r\nHost: x\r\n\r\nbody", true},
+		{"GET / HTTP/1.0\n\n", true},
+		{"GET / HTTP/1.0\r\nHost: x\r\n", false},
+		{"GET / HTTP/1.0\r\n\r", false},
+		{"POST / HTTP/1.0\r\nContent-Length: 4\r\n", false},
+	} {
+		for cut := 0; cut <= len(tc.in); cut++ { // in two reads, and byte by byte
+			var a, b headScan
+			a.feed([]byte(tc.in[:cut]))
+			a.feed([]byte(tc.in[cut:]))
+			for i := range len(tc.in) {
+				b.feed([]byte{tc.in[i]})
+			}
+			if a.ended != tc.ended || b.ended != tc.ended {
+				t.Errorf("%q cut at %d: ended %v, byte by byte %v; want %v", tc.in, cut, a.ended, b.ended, tc.ended)
+				break
+			}
+		}
+	}
+}

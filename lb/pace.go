@@ -22,9 +22,12 @@ package main
 // once. -idle and the backend's -timeout cut the first two.
 
 import (
+	"bytes"
+	"net"
 	"sync/atomic"
 	"time"
 
+	"progjar/httpserver"
 	"progjar/internal/tcpserver"
 )
 
@@ -41,21 +44,69 @@ func (p *pair) send(b []byte) (int, error) {
 
 // ask is what a full lb looks at in what a client sends: its request.
 type ask struct {
-	said   atomic.Bool // the backend has sent something
-	born   time.Time   // when the pair was made
-	asked  int64       // bytes the client has sent; only the client's reader touches this and below
-	mark   time.Time   // when the lb last looked, while full
-	marked int64       // asked then
-	looked bool        // the lb was full at its last look
+	said    atomic.Bool // the backend has sent something
+	refused atomic.Bool // the lb has shed the client with a 503 (see refuse)
+	born    time.Time   // when the pair was made
+	asked   int64       // bytes the client has sent; only the client's reader touches this and below
+	head    headScan    // whether they hold the blank line that ends a request's head
+	mark    time.Time   // when the lb last looked, while full
+	marked  int64       // asked then
+	looked  bool        // the lb was full at its last look
 }
 
-// count counts n bytes that x, a side of the pair, read.
-func (p *pair) count(x *side, n int) {
+// count counts b, what x, a side of the pair, read.
+func (p *pair) count(x *side, b []byte) {
 	switch {
 	case x.paced:
-		p.asked += int64(n)
+		p.asked += int64(len(b))
+		if !p.head.ended {
+			if p.head.feed(b); p.head.ended {
+				p.mark, p.marked = time.Now(), p.asked // the body's pace counts from here
+			}
+		}
 	case !p.said.Load():
 		p.said.Store(true)
+	}
+}
+
+// headScan finds, in the bytes a client sends, the blank line that ends
+// an HTTP request's head (CRLF CRLF, or LF LF): the lb passes bytes and
+// parses nothing, but a full lb gives a head time (tcpserver.HeadAfter)
+// and holds a body to -min-rate, as the servers do. It looks no further
+// than a head's limit.
+type headScan struct {
+	last  [2]byte // the two bytes before the next
+	seen  int
+	ended bool
+}
+
+func (h *headScan) feed(b []byte) {
+	if h.ended || h.seen > httpserver.MaxHeaderBytes {
+		return
+	}
+	h.seen += len(b)
+	for i := 0; i < len(b); i++ {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j
+		before := func(k int) byte { // the byte k before b[i]
+			if i-k >= 0 {
+				return b[i-k]
+			}
+			return h.last[2-(k-i)]
+		}
+		if before(1) == '\n' || before(1) == '\r' && before(2) == '\n' {
+			h.ended = true
+			return
+		}
+	}
+	switch n := len(b); {
+	case n >= 2:
+		h.last = [2]byte{b[n-2], b[n-1]}
+	case n == 1:
+		h.last = [2]byte{h.last[1], b[0]}
 	}
 }
 
@@ -67,24 +118,38 @@ func (p *pair) count(x *side, n int) {
 // two parts a second apart is in time. It looks at most every
 // tcpserver.ShedAfter for a request; its first look after the lb became
 // full only starts the count.
-func (p *pair) asking() (shed, silent bool) {
+func (p *pair) asking() (shed bool, behind tcpserver.Behind) {
 	now := time.Now()
 	full := tcpserver.Full(p.client.c) && !p.said.Load()
 	switch {
 	case !full:
 		p.looked = false
-		return false, false
+		return false, 0
 	case p.asked == 0 && tcpserver.Stuck(p.client.c) && now.Sub(p.born) >= tcpserver.SilentAfter:
-		return true, true
+		return true, tcpserver.Silent
 	case !p.looked:
 		p.looked, p.mark, p.marked = true, now, p.asked
-		return false, false
+		return false, 0
 	}
 	elapsed := now.Sub(p.mark)
-	if elapsed < tcpserver.ShedAfter || now.Sub(p.born) < tcpserver.HeadAfter {
-		return false, false
+	behind = tcpserver.InBody
+	if !p.head.ended {
+		behind = tcpserver.InHead
+	}
+	if elapsed < tcpserver.ShedAfter || behind == tcpserver.InHead && now.Sub(p.born) < tcpserver.HeadAfter {
+		return false, 0
 	}
 	before, sent := p.marked, p.asked-p.marked
 	p.mark, p.marked = now, p.asked
-	return before > 0 && sent > 0 && float64(sent) < float64(p.answer.MinRate())*elapsed.Seconds(), false
+	return before > 0 && sent > 0 && float64(sent) < float64(p.answer.MinRate())*elapsed.Seconds(), behind
+}
+
+// refuse answers a client that a full lb sheds after its request's head
+// came whole, as a server would: 503 with Retry-After, if the kernel takes
+// it at once (tcpserver.Refuse), before its backend has said anything.
+// The lb speaks no other HTTP of its own.
+func (p *pair) refuse() {
+	p.refused.Store(true)                                                          // the other direction leaves the client to this
+	p.backend.c.Close()                                                            // NOTE: its copy ends; the backend is done with.
+	_ = tcpserver.Refuse(p.client.c, net.Buffers{httpserver.BusyHead(time.Now())}) // NOTE: a 503, or a reset: nothing more to do.
 }

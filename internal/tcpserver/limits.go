@@ -209,17 +209,21 @@ func Tick(c net.Conn, now, d time.Time) time.Time { return pressureOf(c).tick(no
 // shed (see pressure).
 func Stuck(c net.Conn) bool { return pressureOf(c).stuck() }
 
-// Shed counts c as shed by its full listener while it was still sending
-// its request slowly (as "a body under -min-rate"), or, with silent, as one
-// that had sent nothing while the queue stood still, and returns ErrShed.
-// For the lb, which sheds such a client itself.
-func Shed(c net.Conn, silent bool) error {
+// Behind is what a client shed by the lb was doing: sending nothing, its
+// request's head, or its body.
+type Behind int
+
+const (
+	Silent Behind = Behind(phaseSilent)
+	InHead Behind = Behind(phaseHead)
+	InBody Behind = Behind(phaseBody)
+)
+
+// Shed counts c as shed by its full listener, behind as it was, and returns
+// ErrShed. For the lb, which sheds such a client itself.
+func Shed(c net.Conn, behind Behind) error {
 	if p := pressureOf(c); p != nil {
-		if silent {
-			p.count(phaseSilent)
-		} else {
-			p.count(phaseBody)
-		}
+		p.count(phase(behind))
 	}
 	return ErrShed
 }
