@@ -148,19 +148,24 @@ func (m *meter) wake(now time.Time) time.Time {
 // reader whose kernel takes the answer in steps, each some seconds apart
 // as it reopens its window, is judged on each step and the wait before it
 // (its average), never on a wait alone; standing still is the other rule.
-// The first window is free: it holds the start, when a client takes an
-// answer as fast as its buffers fill.
+// The first window, Grace long, is free: it holds the start, when a client
+// takes an answer as fast as its buffers fill.
 func (m *meter) check(now time.Time) error {
 	if now.Sub(m.last) >= m.still {
 		return os.ErrDeadlineExceeded
 	}
 	moving := m.total > m.seen
 	m.seen = m.total
-	if elapsed := now.Sub(m.window); m.pace.MinRate > 0 && elapsed >= m.pace.Grace && moving {
-		if m.window.Sub(m.start) >= m.pace.Grace && float64(m.moved) < float64(m.pace.MinRate)*elapsed.Seconds() {
-			return ErrTooSlow
+	if elapsed := now.Sub(m.window); m.pace.MinRate > 0 && elapsed >= m.pace.Grace {
+		switch first := !m.window.After(m.start); {
+		case first: // free: it ends at Grace, whatever moved
+			m.window, m.moved = now, 0
+		case moving:
+			if float64(m.moved) < float64(m.pace.MinRate)*elapsed.Seconds() {
+				return ErrTooSlow
+			}
+			m.window, m.moved = now, 0
 		}
-		m.window, m.moved = now, 0
 	}
 	if m.press.full() && m.behind(now) {
 		m.press.count(m.kind)

@@ -35,6 +35,10 @@ func TestMeter(t *testing.T) {
 		// with the wait before it.
 		{"a window that moved nothing waits for the next step", pace, phaseAnswer, []step{first, {0, 0, 2 * s, nil, 2*s + s/4}, {300, 3*s + s/2, 4 * s, nil, 5 * s}}},
 		{"a step too small for the wait before it", pace, phaseAnswer, []step{first, {0, 0, 2 * s, nil, 2*s + s/4}, {250, 3*s + s/2, 4 * s, ErrTooSlow, 0}}},
+		// A reader with a tiny window: nothing moves for seconds after the
+		// first burst. Its first window ends all the same, and its first
+		// step is judged with the wait since.
+		{"the first window ends at -rate-grace, moving or not", pace, phaseAnswer, []step{{0, 0, s, nil, 2 * s}, {250, 3*s + s/2, 4 * s, ErrTooSlow, 0}}},
 		{"a body stands still for -timeout", Pace{Timeout: 3 * s, SendTimeout: 10 * s}, phaseBody, []step{{10, s, 4 * s, os.ErrDeadlineExceeded, 0}}},
 		{"an answer stands still for -send-timeout", Pace{Timeout: 3 * s, SendTimeout: 10 * s}, phaseAnswer, []step{{10, s, 4 * s, nil, 11 * s}, {0, 0, 11 * s, os.ErrDeadlineExceeded, 0}}},
 		{"without -send-timeout, an answer stands still for -timeout", Pace{Timeout: 3 * s}, phaseAnswer, []step{{10, s, 4 * s, os.ErrDeadlineExceeded, 0}}},
