@@ -65,18 +65,20 @@ var ErrTooSlow = fmt.Errorf("slower than -min-rate: %w", os.ErrDeadlineExceeded)
 // meter holds a transfer, a body coming in or an answer going out, to a
 // Pace. Its time is checked when a deadline passes, not at every read.
 type meter struct {
-	pace   Pace
-	still  time.Duration // the longest it may stand still: Timeout, or SendTimeout for an answer
-	press  *pressure     // the listener's, to shed a client that is behind (see limits.go); nil: none
-	kind   phase         // what it measures, for the count of the clients shed
-	start  time.Time     // when the transfer started: its first window is free
-	last   time.Time     // when bytes last moved (for a write: when that was seen)
-	window time.Time     // when the current window started
-	moved  int64         // bytes moved in the current window
-	total  int64         // bytes moved in all
-	seen   int64         // total at the last check: it moves if total has grown since
-	mark   time.Time     // a full listener's last look (see behind)
-	marked int64         // total then
+	pace    Pace
+	still   time.Duration // the longest it may stand still: Timeout, or SendTimeout for an answer
+	press   *pressure     // the listener's, to shed a client that is behind (see limits.go); nil: none
+	kind    phase         // what it measures, for the count of the clients shed
+	start   time.Time     // when the transfer started: its first window is free
+	last    time.Time     // when bytes last moved (for a write: when that was seen)
+	window  time.Time     // when the current window started
+	moved   int64         // bytes moved in the current window
+	total   int64         // bytes moved in all
+	seen    int64         // total at the last check: it moves if total has grown since
+	mark    time.Time     // a full listener's look at least ShedAfter/2 before its last (see behind)
+	marked  int64         // total then
+	mark2   time.Time     // its last look
+	marked2 int64         // total then
 }
 
 func (p Pace) meter(now time.Time, press *pressure, kind phase) meter {
@@ -84,7 +86,7 @@ func (p Pace) meter(now time.Time, press *pressure, kind phase) meter {
 	if kind == phaseAnswer && p.SendTimeout > 0 {
 		still = p.SendTimeout
 	}
-	return meter{pace: p, still: still, press: press, kind: kind, start: now, last: now, window: now, mark: now}
+	return meter{pace: p, still: still, press: press, kind: kind, start: now, last: now, window: now, mark: now, mark2: now}
 }
 
 // add counts n bytes moved by now.
@@ -101,7 +103,7 @@ func (m *meter) add(n int64, now time.Time) {
 // moves every time the meter keeps on by the time since pause.
 func (m *meter) resume(paused, now time.Time) {
 	d := now.Sub(paused)
-	m.start, m.last, m.window, m.mark = m.start.Add(d), m.last.Add(d), m.window.Add(d), m.mark.Add(d)
+	m.start, m.last, m.window, m.mark, m.mark2 = m.start.Add(d), m.last.Add(d), m.window.Add(d), m.mark.Add(d), m.mark2.Add(d)
 }
 
 // deadline is when the transfer must next be checked, from now: when it
@@ -167,7 +169,9 @@ func (m *meter) check(now time.Time) error {
 			m.window, m.moved = now, 0
 		}
 	}
-	if m.press.full() && m.behind(now) {
+	// The looks go on while there is room, so that a full listener judges
+	// over the last ShedAfter, not over the time since it last was full.
+	if behind := m.press != nil && m.behind(now); behind && m.press.full() {
 		m.press.count(m.kind)
 		return ErrShed
 	}
@@ -175,17 +179,25 @@ func (m *meter) check(now time.Time) error {
 }
 
 // behind reports whether the transfer moved slower than MinRate since a
-// full listener last looked, at least ShedAfter ago: what a full listener
+// full listener looked at it, at least ShedAfter ago: what a full listener
 // sheds at once, rather than at the window's end, and in the first window
 // too. (Over the current window, the bytes the kernel took at the start of
 // an answer would hide for many seconds a client that then reads nothing.)
+// It keeps two looks, ShedAfter/2 or more apart, and judges over the older:
+// so a reader that stops is shed within ShedAfter and a look or two of the
+// moment the kernel last took a byte for it.
 func (m *meter) behind(now time.Time) bool {
-	elapsed := now.Sub(m.mark)
-	if m.pace.MinRate == 0 || elapsed < ShedAfter {
+	if m.pace.MinRate == 0 {
 		return false
 	}
-	slow := float64(m.total-m.marked) < float64(m.pace.MinRate)*elapsed.Seconds()
-	m.mark, m.marked = now, m.total
+	slow := false
+	if elapsed := now.Sub(m.mark); elapsed >= ShedAfter {
+		slow = float64(m.total-m.marked) < float64(m.pace.MinRate)*elapsed.Seconds()
+	}
+	if now.Sub(m.mark2) >= ShedAfter/2 {
+		m.mark, m.marked = m.mark2, m.marked2
+		m.mark2, m.marked2 = now, m.total
+	}
 	return slow
 }
 
