@@ -327,7 +327,7 @@ func TestReading(t *testing.T) {
 			[]string{"The Go server_thread_http serves", "The C10K figures were not measured (run `./run_all.sh` (without `--quick`))", "Angka C10K tidak diukur", "| Target | Concurrency | Python (req/s) | Go (req/s) | Go / Python |"},
 			[]string{"another run"}},
 		{"the Python kept from another run", map[string]string{"cores": "2", "ran_main": "d2", "ran_python": "d1"},
-			[]string{"The Python programs' figures come from another run (d1), not this one.", "*These figures come from another run than the assignment's runs above: d1.", "The Go's figures of that run were not kept"},
+			[]string{"The Python programs' figures come from another run, d1, not this one.", "*These figures come from another run than the assignment's runs above: d1.", "The Go's figures of that run were not kept"},
 			[]string{"The Go server_thread_http serves", "| Target | Concurrency | Python (req/s) | Go (req/s) | Go / Python |"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

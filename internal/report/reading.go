@@ -48,7 +48,7 @@ func reading(b *strings.Builder, runs []Run, meta map[string]string) {
 	case len(pyThread) > 0:
 		w("- **Python dan Go.** server_thread_http versi Go melayani %s request per detik dibanding server_thread_http.py di mesin yang sama (tabel *The course's Python programs on this machine*): setiap koneksi Python yang selesai meninggalkan thread yang terjebak dalam *busy loop* dan menghabiskan CPU (bug `thread-spin`), dan `listen(1)` membuat koneksi menunggu SYN diulang (bug `backlog`).", spanID(pyThread))
 		if len(pyLB) > 0 {
-			w(" lb versi Go melayani %s dibanding lb.py, yang menjawab `/` dengan 404 kosong tanpa membaca file.", spanID(pyLB))
+			w(" lb versi Go melayani %s dibanding lb.py, yang backend-nya (async_server.py) menjawab `/` dengan 404 kosong tanpa membaca file.", spanID(pyLB))
 		}
 		w("\n")
 	case len(theirs) > 0:
@@ -68,7 +68,7 @@ func reading(b *strings.Builder, runs []Run, meta map[string]string) {
 	case len(pyThread) > 0:
 		w("- **The Python and the Go.** The Go server_thread_http serves %s the requests per second of server_thread_http.py on this machine (table *The course's Python programs on this machine*): every finished Python connection leaves a thread spinning at full CPU (bug row `thread-spin`), and `listen(1)` makes connections wait for a SYN retry (bug row `backlog`).", span(pyThread))
 		if len(pyLB) > 0 {
-			w(" The Go lb serves %s those of lb.py, whose backends answer `/` with an empty 404 and read no file.", span(pyLB))
+			w(" The Go lb serves %s those of lb.py, whose backends (async_server.py) answer `/` with an empty 404 and read no file.", span(pyLB))
 		}
 		w("\n")
 	case len(theirs) > 0:
@@ -148,9 +148,9 @@ func notRun(b *strings.Builder, runs []Run, meta map[string]string, id bool) {
 	}
 	for _, s := range old {
 		if id {
-			fmt.Fprintf(b, "- %s berasal dari run lain (%s), bukan dari run ini.\n", s.nameID, meta["ran_"+s.key])
+			fmt.Fprintf(b, "- %s berasal dari run lain, %s, bukan dari run ini.\n", s.nameID, meta["ran_"+s.key])
 		} else {
-			fmt.Fprintf(b, "- %s come from another run (%s), not this one.\n", s.nameEN, meta["ran_"+s.key])
+			fmt.Fprintf(b, "- %s come from another run, %s, not this one.\n", s.nameEN, meta["ran_"+s.key])
 		}
 	}
 }
