@@ -90,7 +90,26 @@ func noread(addr, path string, n int, hold time.Duration) (int, error) {
 // connection, or its reset).
 func slowbody(addr string, n int, step, hold time.Duration) (int64, error) {
 	end := time.Now().Add(hold)
-	var conns, cut, told atomic.Int64
+	var cut, told atomic.Int64
+	conns := comeBack(addr, n, end, func(c net.Conn) {
+		if answer, wasCut := trickle(c, step, end); wasCut {
+			cut.Add(1)
+			if bytes.HasPrefix(answer, []byte("HTTP/1.0 503 ")) {
+				told.Add(1)
+			}
+			time.Sleep(100 * time.Millisecond) // then again
+		}
+	})
+	fmt.Printf("%d clients sent a body a byte every %v for %v: %d connections, %d cut off by the server: %d with a 503, %d without\n",
+		n, step, hold, conns, cut.Load(), told.Load(), cut.Load()-told.Load())
+	return cut.Load(), nil
+}
+
+// comeBack keeps n clients at addr until end: each runs one on a
+// connection, closes it, and connects again. It returns how many
+// connections were made.
+func comeBack(addr string, n int, end time.Time, one func(c net.Conn)) int64 {
+	var conns atomic.Int64
 	var wg sync.WaitGroup
 	for range n {
 		wg.Add(1)
@@ -103,21 +122,13 @@ func slowbody(addr string, n int, step, hold time.Duration) (int64, error) {
 					continue
 				}
 				conns.Add(1)
-				if answer, wasCut := trickle(c, step, end); wasCut {
-					cut.Add(1)
-					if bytes.HasPrefix(answer, []byte("HTTP/1.0 503 ")) {
-						told.Add(1)
-					}
-					time.Sleep(100 * time.Millisecond) // then again
-				}
+				one(c)
 				c.Close()
 			}
 		}()
 	}
 	wg.Wait()
-	fmt.Printf("%d clients sent a body a byte every %v for %v: %d connections, %d cut off by the server: %d with a 503, %d without\n",
-		n, step, hold, conns.Load(), cut.Load(), told.Load(), cut.Load()-told.Load())
-	return cut.Load(), nil
+	return conns.Load()
 }
 
 // trickle sends a POST head on c, then a byte of its body every step until
@@ -152,30 +163,15 @@ func trickle(c net.Conn, step time.Duration, end time.Time) ([]byte, bool) {
 // times the server cut one off.
 func silent(addr string, n int, hold time.Duration) (int64, error) {
 	end := time.Now().Add(hold)
-	var conns, cut atomic.Int64
-	var wg sync.WaitGroup
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Now().Before(end) {
-				c, err := net.DialTimeout("tcp", addr, 10*time.Second)
-				if err != nil {
-					time.Sleep(100 * time.Millisecond)
-					continue
-				}
-				conns.Add(1)
-				if c.SetReadDeadline(end) == nil {
-					if _, err := c.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
-						cut.Add(1)
-					}
-				}
-				c.Close()
+	var cut atomic.Int64
+	conns := comeBack(addr, n, end, func(c net.Conn) {
+		if c.SetReadDeadline(end) == nil {
+			if _, err := c.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+				cut.Add(1)
 			}
-		}()
-	}
-	wg.Wait()
-	fmt.Printf("%d clients connected and sent nothing for %v: %d connections, %d cut off by the server\n", n, hold, conns.Load(), cut.Load())
+		}
+	})
+	fmt.Printf("%d clients connected and sent nothing for %v: %d connections, %d cut off by the server\n", n, hold, conns, cut.Load())
 	return cut.Load(), nil
 }
 
