@@ -145,36 +145,31 @@ func ratio(a, b float64) string {
 	return fmt.Sprintf("%.2f×", a/b)
 }
 
+// lbCost writes what the lb costs: the lb against one async_server
+// directly.
 func lbCost(b *strings.Builder, lb, direct []Run) {
-	if len(lb) == 0 || len(direct) == 0 {
-		return
-	}
-	b.WriteString("### What the lb costs\n\nEvery request through the lb is two TCP connections instead of one, and " +
-		"the lb's copying shares the two cores with the backends and `ab`.\n\n" +
-		"| Concurrency | lb (req/s) | one async_server directly (req/s) | lb / direct |\n|---:|---:|---:|---:|\n")
-	for _, l := range lb {
-		for _, d := range direct {
-			if d.Concurrency == l.Concurrency {
-				fmt.Fprintf(b, "| %d | %.0f | %.0f | %s |\n", l.Concurrency, l.Result.RPS, d.Result.RPS, ratio(l.Result.RPS, d.Result.RPS))
-			}
-		}
-	}
-	b.WriteString("\n")
+	lbAgainst(b, lb, direct, "What the lb costs", "Every request through the lb is two TCP connections instead of one, and "+
+		"the lb's copying shares the two cores with the backends and `ab`.", "one async_server directly", "direct")
 }
 
 // lbThread writes the lb against the thread server: step 6 of the
 // assignment.
 func lbThread(b *strings.Builder, lb, thread []Run) {
-	if len(lb) == 0 || len(thread) == 0 {
+	lbAgainst(b, lb, thread, "The lb against the thread server", "Step 6 of the assignment: the same `ab` commands against the lb "+
+		"(over four async_servers) and against server_thread_http.", "server_thread_http", "thread")
+}
+
+// lbAgainst writes a table of the lb's requests per second beside other's,
+// at each concurrency both have, with their ratio.
+func lbAgainst(b *strings.Builder, lb, other []Run, title, intro, name, short string) {
+	if len(lb) == 0 || len(other) == 0 {
 		return
 	}
-	b.WriteString("### The lb against the thread server\n\nStep 6 of the assignment: the same `ab` commands against the lb " +
-		"(over four async_servers) and against server_thread_http.\n\n" +
-		"| Concurrency | lb (req/s) | server_thread_http (req/s) | lb / thread |\n|---:|---:|---:|---:|\n")
+	fmt.Fprintf(b, "### %s\n\n%s\n\n| Concurrency | lb (req/s) | %s (req/s) | lb / %s |\n|---:|---:|---:|---:|\n", title, intro, name, short)
 	for _, l := range lb {
-		for _, t := range thread {
-			if t.Concurrency == l.Concurrency {
-				fmt.Fprintf(b, "| %d | %.0f | %.0f | %s |\n", l.Concurrency, l.Result.RPS, t.Result.RPS, ratio(l.Result.RPS, t.Result.RPS))
+		for _, o := range other {
+			if o.Concurrency == l.Concurrency {
+				fmt.Fprintf(b, "| %d | %.0f | %.0f | %s |\n", l.Concurrency, l.Result.RPS, o.Result.RPS, ratio(l.Result.RPS, o.Result.RPS))
 			}
 		}
 	}
@@ -231,9 +226,6 @@ func c10k(b *strings.Builder, runs []Run, meta map[string]string) {
 	})
 	b.WriteString("## C10K\n\n")
 	fromEarlier(b, meta, "c10k")
-	if note := meta["c10k_skip"]; note != "" {
-		fmt.Fprintf(b, "The latest run: %s\n\n", note)
-	}
 	b.WriteString("Thousands of connections at once. Peak memory is the server's resident set at its " +
 		"highest (VmHWM, from /proc) since it started; for the lb, the lb's own. \"Still up\" means the program " +
 		"answered a request after the run.\n\n")
@@ -274,9 +266,6 @@ func pythonHere(b *strings.Builder, runs []Run, meta map[string]string) {
 	}
 	b.WriteString("## The course's Python programs on this machine\n\n")
 	fromEarlier(b, meta, "python")
-	if note := meta["python_skip"]; note != "" {
-		fmt.Fprintf(b, "The latest run: %s\n\n", note)
-	}
 	b.WriteString("The originals (`--python DIR`), run in the same session with the same `ab` commands but fewer requests " +
 		"for the thread server (each finished connection leaves a thread spinning, so it slows down as it goes). " +
 		"The Python servers answer `/` with an empty 404, ours with page.html. async_server.py and lb.py listen " +
@@ -478,12 +467,15 @@ func sameRun(meta map[string]string, section string) bool {
 }
 
 // fromEarlier says so when a section's figures come from an earlier run
-// than this file's tables of the assignment's runs: run_all.sh keeps a
-// section it did not run.
+// than this file's tables of the assignment's runs (run_all.sh keeps a
+// section it did not run), and why the latest run skipped it, if it said.
 func fromEarlier(b *strings.Builder, meta map[string]string, section string) {
 	if !sameRun(meta, section) {
 		d := meta["ran_"+section]
 		fmt.Fprintf(b, "*These figures come from another run than the assignment's runs above: %s. A run of run_all.sh keeps a section it does not measure.*\n\n", d)
+	}
+	if note := meta[section+"_skip"]; note != "" {
+		fmt.Fprintf(b, "The latest run: %s\n\n", note)
 	}
 }
 
