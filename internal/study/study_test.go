@@ -109,14 +109,8 @@ func TestAlign(t *testing.T) {
 				t.Fatal(err)
 			}
 			rows, err := align("fake.py", pyPieces(py), "fake.go", len(goText), as)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want one that says %q", err, tc.err)
-				}
+			if wantError(t, err, tc.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			var got []string
 			nextPy, nextGo := 1, 1
@@ -507,14 +501,8 @@ func main() {
 				t.Fatal(err)
 			}
 			pg, err := build(p, &course{dir: courseDir}, repo, bugs, diffs)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want one that says %q", err, tc.err)
-				}
+			if wantError(t, err, tc.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			var b strings.Builder
 			if err := pageTemplate.Execute(&b, pg); err != nil {
@@ -568,4 +556,18 @@ func TestColour(t *testing.T) {
 			t.Errorf("Go line %d: %s, want %s", i+1, g[i], w)
 		}
 	}
+}
+
+// wantError fails t unless err is what a case wants: none when want is
+// empty, else one that says want. It reports whether the case ended there
+// (an error, as wanted).
+func wantError(t *testing.T, err error, want string) bool {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Fatal(err)
+	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+		t.Fatalf("error %v, want one that says %q", err, want)
+	}
+	return want != ""
 }
