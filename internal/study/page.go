@@ -129,12 +129,16 @@ func build(p program, c *course, repo string, bugs, diffs []readme.Row) (*page, 
 		return nil, err
 	}
 	files := map[string][]string{p.Main: goText}
+	read := func(name string) ([]byte, error) { // a file of the repository, kept in files
+		b, err := os.ReadFile(filepath.Join(repo, filepath.FromSlash(name)))
+		files[name] = text(b)
+		return b, err
+	}
 	for _, add := range p.Adds {
-		b, err := os.ReadFile(filepath.Join(repo, filepath.FromSlash(add)))
+		b, err := read(add)
 		if err != nil {
 			return nil, err
 		}
-		files[add] = text(b)
 		first, err := openingSentence(add, b)
 		if err != nil {
 			return nil, err
@@ -142,11 +146,10 @@ func build(p program, c *course, repo string, bugs, diffs []readme.Row) (*page, 
 		rows = append(rows, row{py: span{1, 0}, goLines: span{1, len(files[add])}, title: first, goFile: add})
 	}
 	for _, ex := range p.Excerpts {
-		b, err := os.ReadFile(filepath.Join(repo, filepath.FromSlash(ex)))
+		b, err := read(ex)
 		if err != nil {
 			return nil, err
 		}
-		files[ex] = text(b)
 		pieces, err := markedDecls(ex, b)
 		if err != nil {
 			return nil, err

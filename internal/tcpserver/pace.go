@@ -498,19 +498,7 @@ func Refuse(c net.Conn, bufs net.Buffers) error {
 		reset(c)
 		return err
 	}
-	if cw, ok := c.(interface{ CloseWrite() error }); ok {
-		if err := cw.CloseWrite(); err != nil {
-			return err
-		}
-	}
-	if err := c.SetReadDeadline(time.Now().Add(refuseLinger)); err != nil {
-		return err
-	}
-	_, err := io.CopyN(io.Discard, c, LingerBytes)
-	if errors.Is(err, io.EOF) || errors.Is(err, os.ErrDeadlineExceeded) {
-		err = nil
-	}
-	return err
+	return drainFor(c, refuseLinger)
 }
 
 // A shed client's 503 must go out within refuseWait (an empty socket
@@ -533,13 +521,15 @@ func reset(c net.Conn) {
 
 // Drain ends the sending half of c (the client reads an end of file after
 // the answer), then discards what the client still sends (see Discard).
-func Drain(c net.Conn) error {
+func Drain(c net.Conn) error { return drainFor(c, LingerTime) }
+
+func drainFor(c net.Conn, d time.Duration) error {
 	if cw, ok := c.(interface{ CloseWrite() error }); ok {
 		if err := cw.CloseWrite(); err != nil {
 			return err
 		}
 	}
-	return Discard(c)
+	return discardFor(c, d)
 }
 
 // Discard reads and drops what the client still sends, until it closes,
@@ -547,8 +537,10 @@ func Drain(c net.Conn) error {
 // unread makes the kernel send a reset instead of an end of file, and a
 // reset can destroy the answer before the client has read it (RFC 9112
 // 9.6).
-func Discard(c net.Conn) error {
-	if err := c.SetReadDeadline(time.Now().Add(LingerTime)); err != nil {
+func Discard(c net.Conn) error { return discardFor(c, LingerTime) }
+
+func discardFor(c net.Conn, d time.Duration) error {
+	if err := c.SetReadDeadline(time.Now().Add(d)); err != nil {
 		return err
 	}
 	_, err := io.CopyN(io.Discard, c, LingerBytes)
