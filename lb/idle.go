@@ -10,6 +10,7 @@ package main
 
 import (
 	"errors"
+	"net"
 	"os"
 	"time"
 
@@ -25,6 +26,40 @@ type side struct {
 	p      *pair
 	paced  bool // the client: what is written to it is its answer (see pace.go)
 	broken bool // a write to it failed; only the copy that writes to it looks
+}
+
+// tcpConn is a TCP connection: a net.Conn that can end its sending half,
+// or be reset.
+type tcpConn interface {
+	net.Conn
+	CloseWrite() error
+	SetLinger(sec int) error
+}
+
+// newPair joins client and backend. The deadlines of the reads, and of the
+// writes to the backend, are set once, here, and moved only when they pass
+// while the pair was busy (see alive): so -idle counts the pair, and no
+// timer is reset for every read. The client's answer sets its own write
+// deadlines, to hold it to the pace (see pace.go).
+func (s *server) newPair(client, backend tcpConn) *pair {
+	p := &pair{idle: s.idle, log: s.log, trace: s.trace}
+	p.client, p.backend = side{c: client, p: p, paced: true}, side{c: backend, p: p}
+	p.answer = s.pace.Sender(client, p.touch)
+	p.touch()
+	now := time.Now()
+	p.born = now
+	deadline := now.Add(s.idle)
+	_ = client.SetReadDeadline(tcpserver.Tick(client, now, deadline)) // NOTE: fails only on a closed connection, which the copy then finds.
+	_ = backend.SetDeadline(deadline)
+	return p
+}
+
+// other returns the other side of the pair.
+func (p *pair) other(x *side) *side {
+	if x == &p.client {
+		return &p.backend
+	}
+	return &p.client
 }
 
 func (p *pair) touch() { p.last.Store(time.Now().UnixNano()) }

@@ -100,50 +100,6 @@ type pair struct {
 	ask                  // what the client has sent, for a full lb (see pace.go)
 }
 
-// tcpConn is a TCP connection: a net.Conn that can end its sending half,
-// or be reset.
-type tcpConn interface {
-	net.Conn
-	CloseWrite() error
-	SetLinger(sec int) error
-}
-
-// newPair joins client and backend. The deadlines of the reads, and of the
-// writes to the backend, are set once, here, and moved only when they pass
-// while the pair was busy (see alive): so -idle counts the pair, and no
-// timer is reset for every read. The client's answer sets its own write
-// deadlines, to hold it to the pace (see pace.go).
-func (s *server) newPair(client, backend tcpConn) *pair {
-	p := &pair{idle: s.idle, log: s.log, trace: s.trace}
-	p.client, p.backend = side{c: client, p: p, paced: true}, side{c: backend, p: p}
-	p.answer = s.pace.Sender(client, p.touch)
-	p.touch()
-	now := time.Now()
-	p.born = now
-	deadline := now.Add(s.idle)
-	_ = client.SetReadDeadline(tcpserver.Tick(client, now, deadline)) // NOTE: fails only on a closed connection, which the copy then finds.
-	_ = backend.SetDeadline(deadline)
-	return p
-}
-
-// finish is called when both directions are done: it waits until the
-// kernel has sent the client what the lb wrote to it, at the pace (see
-// pace.go). The kernel takes up to 4 MiB at once (Linux), and after the
-// close it would deliver that at the client's pace, however slow, for as
-// long as it takes; a client that does not keep the pace is cut off (where
-// the system tells, see tcpserver.Sender.Finish).
-func (p *pair) finish() {
-	_ = p.answer.Finish() // NOTE: cut off or sent: the client is closed next either way.
-}
-
-// other returns the other side of the pair.
-func (p *pair) other(x *side) *side {
-	if x == &p.client {
-		return &p.backend
-	}
-	return &p.client
-}
-
 // connect mirrors Backend.__init__ in lb.py, which connected to the
 // backend whose turn it was. It connects to the first backend of order
 // that accepts, by the address looked up at the start: a string would be

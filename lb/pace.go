@@ -69,6 +69,16 @@ func (p *pair) count(x *side, b []byte) {
 	}
 }
 
+// finish is called when both directions are done: it waits until the
+// kernel has sent the client what the lb wrote to it, at the pace (see
+// pace.go). The kernel takes up to 4 MiB at once (Linux), and after the
+// close it would deliver that at the client's pace, however slow, for as
+// long as it takes; a client that does not keep the pace is cut off (where
+// the system tells, see tcpserver.Sender.Finish).
+func (p *pair) finish() {
+	_ = p.answer.Finish() // NOTE: cut off or sent: the client is closed next either way.
+}
+
 // headScan finds, in the bytes a client sends, the blank line that ends
 // an HTTP request's head (CRLF CRLF, or LF LF): the lb passes bytes and
 // parses nothing, but a full lb gives a head time (tcpserver.HeadAfter)
